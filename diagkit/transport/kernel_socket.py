@@ -55,6 +55,11 @@ IFNAMSIZ = 16
 _BROADCAST = Flags.SF_BROADCAST | Flags.CF_BROADCAST
 
 
+def _open_kernel_socket() -> socket.socket:
+    """A new ``AF_CAN``/``SOCK_DGRAM``/``CAN_ISOTP`` socket (the tests replace this)."""
+    return socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP)
+
+
 def _check_timeout(name: str, value: float | None) -> float | None:
     if value is None:
         return None
@@ -85,7 +90,7 @@ class IsoTpSocket:
                 "Python 3.7+ built with CAN support; use the userspace backend elsewhere"
             )
         try:
-            self._socket = socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP)
+            self._socket = _open_kernel_socket()
         except OSError as exc:
             raise translate(exc, "socket") from exc
         self._interface: str | None = None
@@ -388,7 +393,8 @@ class IsoTpSocket:
         if pending:
             # The kernel binds to a down interface but queues ENETDOWN for the next call.
             self.close()
-            raise translate(OSError(pending, os.strerror(pending)), "bind", context)
+            queued = OSError(pending, os.strerror(pending))
+            raise translate(queued, "bind", context) from queued
         self._interface = interface
         self._address = address
         self._bound = True
@@ -403,7 +409,7 @@ class IsoTpSocket:
         if not self._bound:
             raise ConfigurationError(f"{operation}: bind() must be called first")
 
-    def send(self, data: bytes) -> int:
+    def send(self, data: bytes | bytearray | memoryview) -> int:
         """Send one PDU; returns its length. With WAIT_TX_DONE, returns once it is on the bus."""
         self._check_bound("send")
         if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -433,9 +439,13 @@ class IsoTpSocket:
         size = self._max_pdu_size if n is None else require_int("n", n, 1, KERNEL_MAX_PDU_SIZE)
         try:
             data, _ancillary, msg_flags, _source = self._socket.recvmsg(size)
-        except (TimeoutError, BlockingIOError):
-            return None
+        except BlockingIOError:
+            return None  # non-blocking and nothing queued
         except OSError as exc:
+            # socket.timeout has no errno; OSError(ETIMEDOUT) is a TimeoutError too, but it is
+            # the kernel reporting a broken reception and must not pass for "nothing arrived"
+            if isinstance(exc, TimeoutError) and exc.errno is None:
+                return None
             raise translate(exc, "recv", self._context()) from exc
         if msg_flags & socket.MSG_TRUNC:
             raise TransferError(
