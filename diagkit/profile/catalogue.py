@@ -1,0 +1,213 @@
+"""What the ECU offers: data identifiers, routines, DTC settings and flashable memory regions."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+
+from diagkit.profile.codecs import Codec
+from diagkit.profile.problems import Path, raise_findings
+from diagkit.profile.uds import Session
+from diagkit.profile.values import (
+    Byte,
+    Count,
+    DtcNumber,
+    MemoryInt,
+    Word,
+    hex_text,
+    parse_int,
+)
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+"""An identifier-like name (``vin``, ``erase_memory``) usable in scripts and on the CLI."""
+
+
+def parse_reference(value: object) -> str | int:
+    """A reference to a DID or routine: its name, or its id as int or ``"0x..."`` text."""
+    if isinstance(value, str) and re.fullmatch(NAME_PATTERN, value):
+        return value
+    try:
+        number = parse_int(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is neither a name nor a 16-bit id") from None
+    if not 0 <= number <= 0xFFFF:
+        raise ValueError(f"{hex_text(number)} is not a 16-bit id (max 0xFFFF)")
+    return number
+
+
+Reference = Annotated[
+    str | int,
+    BeforeValidator(parse_reference),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0, "maximum": 0xFFFF}]}
+    ),
+]
+"""A DID or routine given by name or by id."""
+
+
+class DataIdentifier(BaseModel):
+    """One DID: its 16-bit id, a name, how its bytes decode, and when it may be read or written."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Word = Field(description="the 16-bit data identifier, e.g. 0xF190")
+    name: Name = Field(description="name used in scripts, e.g. vin")
+    codec: Codec
+    writable: bool = Field(default=False, description="may be written with WriteDataByIdentifier")
+    session: Session | None = Field(default=None, description="session needed to read or write it")
+    security_level: Byte | None = Field(
+        default=None, description="security level needed to write it"
+    )
+    description: str = ""
+
+
+class Routine(BaseModel):
+    """A RoutineControl (0x31) routine the ECU offers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Word = Field(description="the 16-bit routine identifier")
+    name: Name
+    session: Session | None = Field(default=None, description="session needed to start it")
+    security_level: Byte | None = Field(
+        default=None, description="security level needed to start it"
+    )
+    description: str = ""
+
+
+class DtcSection(BaseModel):
+    """How the ECU reports DTCs (ReadDTCInformation, 0x19)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status_mask: Byte = Field(default=0xFF, description="status mask used when listing DTCs")
+    snapshot_did_size: Count = Field(
+        default=2, ge=1, le=4, description="bytes of each DID in snapshot records (ISO: 2)"
+    )
+    extended_data_size: Count | None = Field(
+        default=None, ge=1, le=4093, description="bytes of an extended data record, for every DTC"
+    )
+    extended_data_sizes: dict[DtcNumber, Annotated[int, Field(ge=1, le=4093)]] = Field(
+        default_factory=dict, description="per-DTC extended data record sizes"
+    )
+    ignore_all_zero: bool = Field(
+        default=True, description="skip DTC 0x000000 entries some ECUs send"
+    )
+
+    @model_validator(mode="after")
+    def _one_size_style(self) -> DtcSection:
+        if self.extended_data_size is not None and self.extended_data_sizes:
+            raise_findings(
+                [
+                    (
+                        ("extended_data_sizes",),
+                        "give extended_data_size or extended_data_sizes, not both",
+                    )
+                ]
+            )
+        return self
+
+
+class MemoryRegion(BaseModel):
+    """A flashable region: where it is and which routines erase and check it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Name
+    address: MemoryInt = Field(description="start address")
+    size: MemoryInt = Field(gt=0, description="size in bytes")
+    erase_routine: Reference | None = Field(
+        default=None, description="routine (name or id) that erases the region"
+    )
+    checksum_routine: Reference | None = Field(
+        default=None, description="routine (name or id) that checks the region after download"
+    )
+
+    @property
+    def end(self) -> int:
+        """First address after the region."""
+        return self.address + self.size
+
+
+def _duplicates(values: list[tuple[int, str | int]], what: str, key: str) -> list[tuple[Path, str]]:
+    seen: dict[str | int, int] = {}
+    findings: list[tuple[Path, str]] = []
+    for index, value in values:
+        if value in seen:
+            shown = hex_text(value) if isinstance(value, int) else repr(value)
+            findings.append(
+                ((index, key), f"{what} {shown} is already defined at index {seen[value]}")
+            )
+        else:
+            seen[value] = index
+    return findings
+
+
+def check_unique(
+    items: tuple[BaseModel, ...], section: str, keys: tuple[str, ...]
+) -> list[tuple[Path, str]]:
+    """Findings (paths under ``section``) for items repeating an id or name."""
+    findings: list[tuple[Path, str]] = []
+    for key in keys:
+        values = [(i, getattr(item, key)) for i, item in enumerate(items)]
+        for path, message in _duplicates(values, key, key):
+            findings.append(((section, *path), message))
+    return findings
+
+
+def check_memory(
+    regions: tuple[MemoryRegion, ...],
+    routines: tuple[Routine, ...],
+    address_bits: int | None,
+    size_bits: int | None,
+) -> list[tuple[Path, str]]:
+    """Findings for overlapping regions, regions outside the address format, unknown routines."""
+    findings: list[tuple[Path, str]] = []
+    known: set[str | int] = {r.name for r in routines} | {r.id for r in routines}
+    ordered = sorted(enumerate(regions), key=lambda item: item[1].address)
+    for (_, first), (index, second) in itertools.pairwise(ordered):
+        if second.address < first.end:
+            findings.append(
+                (
+                    ("memory", index, "address"),
+                    f"region {second.name!r} overlaps {first.name!r} "
+                    f"({hex_text(first.address)}..{hex_text(first.end - 1)})",
+                )
+            )
+    for index, region in enumerate(regions):
+        if address_bits is not None and region.end - 1 >= 1 << address_bits:
+            findings.append(
+                (
+                    ("memory", index, "size"),
+                    f"region ends at {hex_text(region.end - 1)}, beyond "
+                    f"uds.server_address_format: {address_bits}",
+                )
+            )
+        if size_bits is not None and region.size >= 1 << size_bits:
+            findings.append(
+                (
+                    ("memory", index, "size"),
+                    f"{hex_text(region.size)} does not fit uds.server_memorysize_format: "
+                    f"{size_bits}",
+                )
+            )
+        for key in ("erase_routine", "checksum_routine"):
+            ref = getattr(region, key)
+            if ref is not None and ref not in known:
+                shown = hex_text(ref, 4) if isinstance(ref, int) else repr(ref)
+                findings.append(
+                    (
+                        ("memory", index, key),
+                        f"routine {shown} is not in routines:"
+                        + (f" (known: {_known_routines(routines)})" if routines else " (none)"),
+                    )
+                )
+    return findings
+
+
+def _known_routines(routines: tuple[Routine, ...]) -> str:
+    return ", ".join(f"{r.name} ({hex_text(r.id, 4)})" for r in routines)

@@ -1,0 +1,299 @@
+"""Reading profiles and benches from files: YAML or JSON, ``extends:`` chains, bench defaults.
+
+``extends: base.yaml`` (relative to the extending file) merges the file over its base: mappings
+merge key by key, every other value (lists included) replaces the base's. A bench's
+``defaults:`` sit under every ECU's profile the same way. Every problem found in the files is
+collected and raised at once as :class:`~diagkit.profile.problems.InvalidProfileError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Mapping
+from pathlib import Path as FilePath
+from typing import Any
+
+from pydantic import ValidationError
+
+from diagkit.profile.compile import physical_address
+from diagkit.profile.model import Backend, Bench, BenchEntry, BenchFile, EcuProfile
+from diagkit.profile.problems import InvalidProfileError, Path, Problem
+from diagkit.profile.report import problems_from_validation
+from diagkit.profile.yamlsource import Document, parse_json, parse_yaml
+
+logger = logging.getLogger(__name__)
+
+Locations = dict[Path, tuple[str, int]]
+EXTENDS = "extends"
+MAX_FILE_SIZE = 4 * 1024 * 1024
+
+
+def read_document(path: FilePath, shown: str) -> Document:
+    """Parse one file, JSON when it ends in ``.json``, YAML otherwise."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidProfileError([Problem(shown, None, (), "file not found")]) from None
+    except OSError as exc:
+        raise InvalidProfileError(
+            [Problem(shown, None, (), f"cannot read: {exc.strerror or exc}")]
+        ) from None
+    if len(raw) > MAX_FILE_SIZE:
+        raise InvalidProfileError([Problem(shown, None, (), "file larger than 4 MiB")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidProfileError(
+            [Problem(shown, None, (), f"not UTF-8 text (byte {exc.start})")]
+        ) from None
+    return parse_text(text, shown, json_format=path.suffix.lower() == ".json")
+
+
+def parse_text(text: str, shown: str, *, json_format: bool = False) -> Document:
+    """Parse text as JSON or YAML."""
+    return parse_json(text, shown) if json_format else parse_yaml(text, shown)
+
+
+def resolve(
+    document: Document, shown: str, directory: FilePath, chain: tuple[FilePath, ...] = ()
+) -> tuple[dict[str, Any], Locations]:
+    """Apply ``extends:`` (recursively): the document merged over its bases, with locations."""
+    data = document.data
+    if not isinstance(data, Mapping):
+        what = "empty" if data is None else f"a {type(data).__name__}"
+        raise InvalidProfileError(
+            [Problem(shown, None, (), f"a profile must be a mapping of keys, this is {what}")]
+        )
+    data = {str(k) if not isinstance(k, str) else k: v for k, v in data.items()}
+    locations: Locations = dict(document.locations)
+    if EXTENDS not in data:
+        return data, locations
+    target = data.pop(EXTENDS)
+    spot = locations.pop((EXTENDS,), (shown, 0))
+    line = spot[1] or None
+    if not isinstance(target, str) or not target.strip():
+        raise InvalidProfileError(
+            [Problem(shown, line, (EXTENDS,), "must be the path of a profile file")]
+        )
+    base_path = (directory / target).resolve()
+    shown_base = _shown(base_path, directory, shown, target)
+    if base_path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, base_path))
+        raise InvalidProfileError([Problem(shown, line, (EXTENDS,), f"cycle: {cycle}")])
+    if not base_path.is_file():
+        raise InvalidProfileError(
+            [Problem(shown, line, (EXTENDS,), f"{target!r} not found (looked for {base_path})")]
+        )
+    logger.debug("%s extends %s", shown, base_path)
+    base_doc = read_document(base_path, shown_base)
+    base, base_locations = resolve(base_doc, shown_base, base_path.parent, (*chain, base_path))
+    return merge(base, base_locations, data, locations)
+
+
+def _shown(path: FilePath, directory: FilePath, shown: str, written: str) -> str:
+    """How a referenced file is named in messages: relative like the referencing file."""
+    parent = FilePath(shown).parent
+    candidate = parent / written
+    try:
+        if candidate.resolve() == path:
+            return str(FilePath(*candidate.parts)) if parent != FilePath(".") else written
+    except OSError:  # pragma: no cover - resolve() on odd paths
+        pass
+    return str(path)
+
+
+def merge(
+    base: Mapping[str, Any],
+    base_locations: Locations,
+    top: Mapping[str, Any],
+    top_locations: Locations,
+) -> tuple[dict[str, Any], Locations]:
+    """``top`` over ``base``: mappings merge, other values replace; locations follow the values."""
+    merged = _merge_values(base, top)
+    replaced = {path for path in top_locations if not isinstance(_at(top, path), Mapping)}
+    locations = {
+        path: spot
+        for path, spot in base_locations.items()
+        if not any(path[:n] in replaced for n in range(1, len(path) + 1))
+    }
+    locations.update(top_locations)
+    return merged, locations
+
+
+def _merge_values(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    result = {key: copy.deepcopy(value) for key, value in base.items()}
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = _merge_values(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def _at(data: Any, path: Path) -> Any:
+    node = data
+    for part in path:
+        if isinstance(node, Mapping):
+            if part not in node:
+                return None
+            node = node[part]
+        elif isinstance(node, list | tuple) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def validate_profile(data: Mapping[str, Any], shown: str, locations: Locations) -> EcuProfile:
+    """Validate merged data as an :class:`EcuProfile`, reporting every problem at once."""
+    try:
+        return EcuProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_from_validation(exc, shown, data, locations, EcuProfile)
+        raise InvalidProfileError(problems) from None
+    except RecursionError:
+        raise InvalidProfileError([Problem(shown, None, (), "nested too deeply")]) from None
+
+
+def load_profile(
+    path: str | FilePath, *, interface: str | None = None, backend: Backend | None = None
+) -> EcuProfile:
+    """Load, resolve and validate one profile file; ``interface``/``backend`` override it."""
+    file = FilePath(path)
+    shown = str(path)
+    document = read_document(file, shown)
+    data, locations = resolve(document, shown, file.resolve().parent, (file.resolve(),))
+    profile = validate_profile(data, shown, locations)
+    logger.debug("loaded profile %s from %s", profile.name, shown)
+    return profile.with_overrides(interface=interface, backend=backend)
+
+
+def parse_profile(
+    source: str | Mapping[str, Any],
+    *,
+    source_name: str = "<profile>",
+    base_dir: str | FilePath | None = None,
+    json_format: bool = False,
+) -> EcuProfile:
+    """Validate a profile given as YAML/JSON text or as an already parsed mapping.
+
+    ``extends:`` is resolved relative to ``base_dir`` (default: the current directory).
+    """
+    directory = FilePath(base_dir) if base_dir is not None else FilePath.cwd()
+    if isinstance(source, str):
+        document = parse_text(source, source_name, json_format=json_format)
+    elif isinstance(source, Mapping):
+        document = Document(dict(source))
+    else:
+        kind = type(source).__name__
+        raise InvalidProfileError(
+            [Problem(source_name, None, (), f"expected text or a mapping, got {kind}")]
+        )
+    data, locations = resolve(document, source_name, directory.resolve())
+    return validate_profile(data, source_name, locations)
+
+
+def load_bench(path: str | FilePath) -> Bench:
+    """Load a bench file and every ECU profile it names, reporting all problems at once."""
+    file = FilePath(path)
+    shown = str(path)
+    document = read_document(file, shown)
+    if not isinstance(document.data, Mapping):
+        raise InvalidProfileError([Problem(shown, None, (), "a bench must be a mapping of keys")])
+    try:
+        bench = BenchFile.model_validate(document.data)
+    except ValidationError as exc:
+        raise InvalidProfileError(
+            problems_from_validation(exc, shown, document.data, document.locations, BenchFile)
+        ) from None
+    defaults_locations = {
+        path[1:]: spot for path, spot in document.locations.items() if path[:1] == ("defaults",)
+    }
+    if EXTENDS in bench.defaults:
+        spot = document.locations.get(("defaults", EXTENDS))
+        raise InvalidProfileError(
+            [
+                Problem(
+                    shown,
+                    _line(spot),
+                    ("defaults", EXTENDS),
+                    "not allowed in defaults; use extends: in the profiles",
+                )
+            ]
+        )
+    directory = file.resolve().parent
+    problems: list[Problem] = []
+    ecus: dict[str, EcuProfile] = {}
+    for name, entry in bench.ecus.items():
+        spec = entry if isinstance(entry, BenchEntry) else BenchEntry(profile=entry)
+        profile_path = (directory / spec.profile).resolve()
+        profile_shown = _shown(profile_path, directory, shown, spec.profile)
+        try:
+            if not profile_path.is_file():
+                spot = document.locations.get(("ecus", name))
+                raise InvalidProfileError(
+                    [
+                        Problem(
+                            shown,
+                            _line(spot),
+                            ("ecus", name),
+                            f"profile {spec.profile!r} not found (looked for {profile_path})",
+                        )
+                    ]
+                )
+            own, own_locations = resolve(
+                read_document(profile_path, profile_shown),
+                profile_shown,
+                profile_path.parent,
+                (profile_path,),
+            )
+            data, locations = merge(bench.defaults, defaults_locations, own, own_locations)
+            for key in ("interface", "backend"):
+                value = getattr(spec, key)
+                if value is not None:
+                    data[key] = value
+                    spot = document.locations.get(("ecus", name, key))
+                    if spot is not None:
+                        locations[(key,)] = spot
+            ecus[name] = validate_profile(data, profile_shown, locations)
+        except InvalidProfileError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidProfileError(problems)
+    problems = _check_bench(bench, ecus, shown, document.locations)
+    if problems:
+        raise InvalidProfileError(problems)
+    return Bench(name=bench.name, description=bench.description, ecus=ecus)
+
+
+def _check_bench(
+    bench: BenchFile, ecus: Mapping[str, EcuProfile], shown: str, locations: Locations
+) -> list[Problem]:
+    """Two ECUs on one interface must not answer on the same CAN id: responses would mix."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, int, int | None], str] = {}
+    del bench
+    for name, profile in ecus.items():
+        if profile.backend == "memory":
+            continue
+        address = physical_address(profile.addressing)
+        key = (profile.interface, address.rx_id, address.rx_ext_address)
+        if key in seen:
+            spot = locations.get(("ecus", name))
+            problems.append(
+                Problem(
+                    shown,
+                    _line(spot),
+                    ("ecus", name),
+                    f"answers on CAN id 0x{key[1]:X} on {key[0]} like ECU {seen[key]!r}; "
+                    "their responses could not be told apart",
+                )
+            )
+        else:
+            seen[key] = name
+    return problems
+
+
+def _line(spot: tuple[str, int] | None) -> int | None:
+    return None if spot is None else spot[1]

@@ -1,0 +1,203 @@
+"""The ECU profile and the bench: the validated, frozen models every other part reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from diagkit.errors import ConfigurationError
+from diagkit.profile.addressing import AddressingSection
+from diagkit.profile.catalogue import (
+    DataIdentifier,
+    DtcSection,
+    MemoryRegion,
+    Name,
+    Routine,
+    check_memory,
+    check_unique,
+)
+from diagkit.profile.isotp import IsoTpSection
+from diagkit.profile.problems import InvalidProfileError, Path, raise_findings
+from diagkit.profile.report import problems_from_validation
+from diagkit.profile.security import ParamValue, SecurityLevel
+from diagkit.profile.simulation import SimulationSection
+from diagkit.profile.uds import UdsSection
+from diagkit.profile.values import hex_text
+
+Backend = Literal["kernel", "userspace", "memory"]
+Interface = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s]+$")]
+IFNAMSIZ = 16  # Linux: interface names are at most 15 characters
+
+
+class EcuProfile(BaseModel):
+    """Everything needed to talk to one ECU, validated once at load and immutable afterwards."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Name = Field(description="short name of the ECU, e.g. engine")
+    description: str = ""
+    interface: Interface = Field(
+        default="can0", description="CAN interface (or python-can channel)"
+    )
+    backend: Backend = Field(
+        default="kernel", description="kernel ISO-TP sockets, userspace or memory"
+    )
+    python_can: dict[str, ParamValue] = Field(
+        default_factory=dict,
+        description="python-can bus arguments for backend: userspace, e.g. {interface: virtual}",
+    )
+    addressing: AddressingSection
+    isotp: IsoTpSection = Field(default=IsoTpSection())
+    uds: UdsSection = Field(default=UdsSection())
+    dids: tuple[DataIdentifier, ...] = ()
+    security: tuple[SecurityLevel, ...] = ()
+    routines: tuple[Routine, ...] = ()
+    dtc: DtcSection = Field(default=DtcSection())
+    memory: tuple[MemoryRegion, ...] = ()
+    simulation: SimulationSection | None = None
+
+    @model_validator(mode="after")
+    def _check_references(self) -> EcuProfile:
+        findings: list[tuple[Path, str]] = []
+        if self.backend == "kernel" and len(self.interface) >= IFNAMSIZ:
+            findings.append(
+                (
+                    ("interface",),
+                    f"{self.interface!r} is longer than a Linux interface name "
+                    f"({IFNAMSIZ - 1} characters)",
+                )
+            )
+        findings += check_unique(self.dids, "dids", ("id", "name"))
+        findings += check_unique(self.routines, "routines", ("id", "name"))
+        findings += check_unique(self.security, "security", ("level",))
+        findings += check_unique(self.memory, "memory", ("name",))
+        findings += check_memory(
+            self.memory,
+            self.routines,
+            self.uds.server_address_format,
+            self.uds.server_memorysize_format,
+        )
+        levels = {level.level for level in self.security}
+        needs: list[tuple[str, int, int | None]] = [
+            ("dids", i, d.security_level) for i, d in enumerate(self.dids)
+        ] + [("routines", i, r.security_level) for i, r in enumerate(self.routines)]
+        for section, index, wanted in needs:
+            if wanted is not None and wanted not in levels:
+                findings.append(
+                    (
+                        (section, index, "security_level"),
+                        f"{hex_text(wanted, 2)} is not a level in security:",
+                    )
+                )
+        tester = self.uds.tester_present
+        functional = tester.enabled and tester.addressing == "functional"
+        if functional and not self.addressing.has_functional:
+            findings.append(
+                (
+                    ("uds", "tester_present", "addressing"),
+                    "functional needs a functional address (addressing.functional_txid "
+                    "or addressing.functional_target_address)",
+                )
+            )
+        if self.simulation is not None:
+            findings += self._check_simulation(self.simulation)
+        raise_findings(findings)
+        return self
+
+    def _check_simulation(self, simulation: SimulationSection) -> list[tuple[Path, str]]:
+        findings: list[tuple[Path, str]] = []
+        for ref, value in simulation.dids.items():
+            did = self._find_did(ref)
+            if did is None:
+                findings.append((("simulation", "dids", ref), self._unknown_did(ref)))
+                continue
+            try:
+                did.codec.encode(value)
+            except ConfigurationError as exc:
+                findings.append((("simulation", "dids", ref), f"{did.name}: {exc}"))
+        for index, fault in enumerate(simulation.faults):
+            if fault.did is not None and self._find_did(fault.did) is None:
+                findings.append(
+                    (("simulation", "faults", index, "did"), self._unknown_did(fault.did))
+                )
+        return findings
+
+    def _find_did(self, ref: str | int) -> DataIdentifier | None:
+        for did in self.dids:
+            if ref in (did.id, did.name):
+                return did
+        return None
+
+    def _unknown_did(self, ref: str | int) -> str:
+        shown = hex_text(ref, 4) if isinstance(ref, int) else repr(ref)
+        return f"DID {shown} is not defined in dids:"
+
+    def did(self, ref: str | int) -> DataIdentifier:
+        """The DID with this name or id; KeyError naming the known ones otherwise."""
+        found = self._find_did(ref)
+        if found is None:
+            known = ", ".join(f"{d.name} ({hex_text(d.id, 4)})" for d in self.dids) or "none"
+            raise KeyError(f"{self._unknown_did(ref)} (known: {known})")
+        return found
+
+    def with_overrides(
+        self, *, interface: str | None = None, backend: Backend | None = None
+    ) -> EcuProfile:
+        """A copy using another interface and/or backend (as chosen on a command line)."""
+        update: dict[str, Any] = {}
+        if interface is not None:
+            update["interface"] = interface
+        if backend is not None:
+            update["backend"] = backend
+        if not update:
+            return self
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        data.update(update)
+        try:
+            return EcuProfile.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidProfileError(problems_from_validation(exc, "<overrides>", data)) from None
+
+
+class BenchEntry(BaseModel):
+    """One ECU of a bench: its profile file and what the bench changes about it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    profile: Annotated[str, Field(min_length=1)] = Field(
+        description="profile file, relative to the bench file"
+    )
+    interface: Interface | None = None
+    backend: Backend | None = None
+
+
+class BenchFile(BaseModel):
+    """A bench file as written: ECUs by name, with defaults shared by their profiles."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Name
+    description: str = ""
+    defaults: dict[str, Any] = Field(
+        default_factory=dict, description="profile keys every ECU gets unless its file sets them"
+    )
+    ecus: dict[Name, Annotated[str, Field(min_length=1)] | BenchEntry] = Field(min_length=1)
+
+
+class Bench(BaseModel):
+    """A loaded bench: each ECU's profile, fully resolved."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str = ""
+    ecus: dict[str, EcuProfile]
+
+    def __getitem__(self, name: str) -> EcuProfile:
+        try:
+            return self.ecus[name]
+        except KeyError:
+            raise KeyError(
+                f"no ECU {name!r} on bench {self.name} (ECUs: {', '.join(self.ecus)})"
+            ) from None

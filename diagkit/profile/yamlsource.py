@@ -1,0 +1,233 @@
+"""Safe YAML (and JSON) reading that remembers the line of every key, for error messages.
+
+Only plain data is accepted: tags that would construct Python objects are refused, duplicate
+keys are reported instead of silently keeping the last, and recursive or explosive aliases are
+refused before anything walks them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from diagkit.profile.problems import InvalidProfileError, Path, Problem
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+MAX_NODES = 200_000  # after expanding aliases; far above any real profile
+
+
+@dataclass
+class Document:
+    """Parsed data plus where each path (mapping key or list item) was written."""
+
+    data: Any
+    locations: dict[Path, tuple[str, int]] = field(default_factory=dict)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader; kept as a subclass so nothing registered on SafeLoader globally leaks in."""
+
+
+def _path_key(key: object) -> str | int:
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        return str(key)
+    return key
+
+
+def parse_yaml(text: str, file: str) -> Document:
+    """Parse one YAML document; raise :class:`InvalidProfileError` on syntax, tags, duplicates."""
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+            document = Document(None)
+            if node is not None:
+                _check_size(node, file)
+                walker = _Walker(loader, file, document.locations)
+                walker.walk(node, ())
+                if walker.problems:
+                    raise InvalidProfileError(walker.problems)
+                document.data = loader.construct_document(node)
+        except yaml.constructor.ConstructorError as exc:
+            raise InvalidProfileError([_problem(file, exc, _tag_message(exc))]) from None
+        except yaml.MarkedYAMLError as exc:
+            raise InvalidProfileError(
+                [_problem(file, exc, f"YAML syntax: {exc.problem}")]
+            ) from None
+        except yaml.YAMLError as exc:
+            raise InvalidProfileError(
+                [Problem(file, None, (), f"not readable YAML: {exc}")]
+            ) from None
+        except RecursionError:
+            raise InvalidProfileError([Problem(file, None, (), "YAML nested too deeply")]) from None
+        return document
+    finally:
+        loader.dispose()
+
+
+def parse_json(text: str, file: str) -> Document:
+    """Parse JSON; lines come from reading the same text as YAML when that gives the same data."""
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                duplicates.append(key)
+            result[key] = value
+        return result
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise InvalidProfileError(
+            [Problem(file, exc.lineno, (), f"JSON syntax: {exc.msg}")]
+        ) from None
+    except RecursionError:
+        raise InvalidProfileError([Problem(file, None, (), "JSON nested too deeply")]) from None
+    try:
+        located = parse_yaml(text, file)
+    except (InvalidProfileError, RecursionError):
+        located = Document(None)
+    if duplicates and located.data is None:
+        raise InvalidProfileError(
+            [Problem(file, None, (), f"key {key!r} appears more than once") for key in duplicates]
+        )
+    if located.data == data:
+        return located
+    return Document(data)
+
+
+def _problem(file: str, exc: yaml.MarkedYAMLError, message: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    return Problem(file, None if mark is None else mark.line + 1, (), message)
+
+
+def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
+    problem = exc.problem or ""
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip().strip("'")
+        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        return (
+            f"YAML tag {tag} is not allowed: profiles are plain data (safe YAML only; tags "
+            "that build Python objects are refused)"
+        )
+    return f"YAML: {problem}"
+
+
+def _check_size(root: yaml.Node, file: str) -> None:
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise InvalidProfileError(
+                [
+                    Problem(
+                        file,
+                        node.start_mark.line + 1,
+                        (),
+                        "recursive YAML alias: a value contains itself",
+                    )
+                ]
+            )
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        active.discard(key)
+        sizes[key] = total
+        if total > MAX_NODES:
+            raise InvalidProfileError(
+                [
+                    Problem(
+                        file,
+                        node.start_mark.line + 1,
+                        (),
+                        "document too large once YAML "
+                        f"aliases are expanded (more than {MAX_NODES} values)",
+                    )
+                ]
+            )
+        return total
+
+    size(root)
+
+
+@dataclass
+class _Walker:
+    """Records the line of every key and list item, and reports duplicate keys."""
+
+    loader: _Loader
+    file: str
+    locations: dict[Path, tuple[str, int]]
+    problems: list[Problem] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
+
+    def walk(self, node: yaml.Node, path: Path) -> None:
+        if id(node) in self.seen:
+            return  # an alias: its inside is located where the anchor is
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            self._mapping(node, path)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                self.locations[child] = (self.file, item.start_mark.line + 1)
+                self.walk(item, child)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> None:
+        first: dict[Hashable, int] = {}
+        merged: list[yaml.Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                merged.append(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = self.loader.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        line,
+                        path,
+                        f"key {key!r} appears twice (first at line {first[key]}); "
+                        "YAML would silently keep only the last",
+                    )
+                )
+            first.setdefault(key, line)
+            child = (*path, _path_key(key))
+            self.locations[child] = (self.file, line)
+            self.walk(value_node, child)
+        _locate_merged(self.loader, merged, path, self.file, self.locations)
+
+
+def _locate_merged(
+    loader: _Loader,
+    merged: list[yaml.Node],
+    path: Path,
+    file: str,
+    locations: dict[Path, tuple[str, int]],
+) -> None:
+    """Keys brought in by ``<<: *anchor`` are located at the anchor, unless set here too."""
+    sources: list[yaml.Node] = []
+    for node in merged:
+        sources.extend(node.value if isinstance(node, yaml.SequenceNode) else [node])
+    for source in sources:
+        if not isinstance(source, yaml.MappingNode):
+            continue
+        for key_node, _ in source.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != MERGE_TAG:
+                key = _path_key(loader.construct_object(key_node))
+                locations.setdefault((*path, key), (file, key_node.start_mark.line + 1))
