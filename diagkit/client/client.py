@@ -1,0 +1,379 @@
+"""The ECU client scripts, benches and end-of-line stations use: one ECU, one transport.
+
+Built on udsoncan's ``Client`` (its request builders and response codecs) with diagkit's
+exchange underneath: ISO 14229-2 timing, one lock per exchange, a tester-present keeper for
+non-default sessions, security access by named algorithm, and diagkit errors throughout.
+The hot services (ReadDataByIdentifier, WriteDataByIdentifier, TesterPresent, raw requests)
+skip udsoncan's per-request objects entirely.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+from udsoncan.common.CommunicationType import CommunicationType
+from udsoncan.common.DataFormatIdentifier import DataFormatIdentifier
+from udsoncan.common.dtc import Dtc
+from udsoncan.common.MemoryLocation import MemoryLocation
+from udsoncan.Response import Response
+from udsoncan.services.DiagnosticSessionControl import DiagnosticSessionControl
+from udsoncan.services.ECUReset import ECUReset
+from udsoncan.services.RoutineControl import RoutineControl
+
+from diagkit import security
+from diagkit.client.dids import DidCodecs, read_request
+from diagkit.client.errors import NrcError, SecurityRefusedError, uds_errors
+from diagkit.client.exchange import Exchange
+from diagkit.client.tester_present import Sender, TesterPresentKeeper
+from diagkit.client.timing import Timing
+from diagkit.client.uds import UdsClient, client_config
+from diagkit.connection import TransportConnection
+from diagkit.errors import InvalidResponseError, SecurityAccessError
+from diagkit.transport.base import Transport
+
+logger = logging.getLogger("diagkit.client")
+
+DEFAULT_SESSION = 0x01
+_R = TypeVar("_R", bound=Response)
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeepAlive:
+    """When and how the client sends TesterPresent by itself.
+
+    ``enabled``: keep every non-default session alive; ``interval``: seconds of idleness before
+    a TesterPresent; ``suppress``: set the suppress-positive-response bit; ``functional``: send
+    it to the functional address (needs a functional sender; always suppressed).
+    """
+
+    enabled: bool = True
+    interval: float = 2.0
+    suppress: bool = True
+    functional: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecuritySettings:
+    """The seed/key algorithm (a :mod:`diagkit.security` name) and its parameters, per level.
+
+    ``levels`` maps an odd RequestSeed level to its own ``(algorithm, params)`` when it differs
+    from the default ``algorithm``/``params``.
+    """
+
+    algorithm: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+    levels: Mapping[int, tuple[str, Mapping[str, object]]] = field(default_factory=dict)
+
+    def for_level(self, level: int) -> tuple[str, Mapping[str, object]]:
+        """The algorithm name and parameters for the odd ``level``."""
+        if level in self.levels:
+            return self.levels[level]
+        if self.algorithm is None:
+            raise SecurityAccessError(
+                f"no security algorithm configured for level 0x{level:02X}; "
+                f"known algorithms: {', '.join(security.names())}"
+            )
+        return self.algorithm, self.params
+
+
+class EcuClient:
+    """A context-managed client for one ECU over ``transport`` (which it owns and closes).
+
+    ``address`` names the ECU in errors and logs; ``config`` holds udsoncan client options
+    (``data_identifiers``, ``input_output``, formats, ``standard_version``...); timing options
+    there are replaced by ``timing``. ``functional``, a transmit-only sender on the functional
+    address, is needed only for a functional tester present. Safe to use from several threads.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        address: str = "ecu",
+        timing: Timing | None = None,
+        config: Mapping[str, Any] | None = None,
+        security_settings: SecuritySettings | None = None,
+        keep_alive: KeepAlive | None = None,
+        functional: Sender | None = None,
+        send_timeout: float | None = None,
+    ) -> None:
+        self.address = address
+        self._base_timing = timing or Timing()
+        self.connection = TransportConnection(transport, address, send_timeout=send_timeout)
+        self.connection.open()
+        self.exchange = Exchange(self.connection, address, self._base_timing)
+        self.uds = UdsClient(self.exchange, client_config(config, self._base_timing))
+        self.dids = DidCodecs(self.uds.config.get("data_identifiers"))
+        self.security = security_settings or SecuritySettings()
+        self.keep_alive = keep_alive or KeepAlive()
+        self.functional = functional
+        sender = functional if self.keep_alive.functional else None
+        if self.keep_alive.functional and functional is None:
+            raise ValueError("KeepAlive(functional=True) needs a functional sender")
+        self.keeper = TesterPresentKeeper(
+            self.exchange,
+            interval=self.keep_alive.interval,
+            suppress=self.keep_alive.suppress,
+            functional=sender,
+        )
+        self._tolerate_zero_padding = bool(self.uds.config.get("tolerate_zero_padding", True))
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once the transport is closed."""
+        return not self.connection.is_open()
+
+    @property
+    def timing(self) -> Timing:
+        """The timing in force (the ECU's announced P2/P2* once a session was changed)."""
+        return self.exchange.timing
+
+    def close(self) -> None:
+        """Stop the tester-present keeper and close the transport(s); idempotent."""
+        self.keeper.stop()
+        try:
+            self.connection.close()
+        finally:
+            if self.functional is not None:
+                self.functional.close()
+
+    def __enter__(self) -> EcuClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- raw ----------------------------------------------------------------------------------
+
+    def request(self, payload: bytes, *, timing: Timing | None = None) -> bytes:
+        """Send any request and return the positive response PDU (NRCs raise NrcError)."""
+        pdu = self.exchange.request(bytes(payload), timing=timing)
+        assert pdu is not None
+        return pdu
+
+    def send(self, payload: bytes) -> None:
+        """Send a request without waiting for an answer (e.g. with the suppress bit set)."""
+        self.exchange.request(bytes(payload), suppress=True)
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    def change_session(self, session: int) -> DiagnosticSessionControl.InterpretedResponse:
+        """DiagnosticSessionControl (0x10); adopts the ECU's P2/P2* and keeps the session alive."""
+        response: DiagnosticSessionControl.InterpretedResponse
+        response = self._call(self.uds.change_session, session)
+        data = response.service_data
+        if data.p2_server_max is not None and data.p2_star_server_max is not None:
+            self.exchange.timing = self._base_timing.with_server_timing(
+                data.p2_server_max, data.p2_star_server_max
+            )
+        if session == DEFAULT_SESSION:
+            self.keeper.stop()
+        elif self.keep_alive.enabled:
+            self.keeper.start()
+        return response
+
+    def ecu_reset(self, reset_type: int) -> ECUReset.InterpretedResponse:
+        """ECUReset (0x11); the ECU restarts in the default session, so tester present stops."""
+        response: ECUReset.InterpretedResponse = self._call(self.uds.ecu_reset, reset_type)
+        self.keeper.stop()
+        return response
+
+    def tester_present(self) -> None:
+        """One TesterPresent (0x3E) now, waiting for ``7E 00`` (the keeper suppresses it)."""
+        pdu = self.request(b"\x3e\x00")
+        if pdu[:2] != b"\x7e\x00":
+            raise InvalidResponseError(
+                f"TesterPresent (0x3E) [{self.address}]: expected 7E 00, got {pdu.hex(' ')}"
+            )
+
+    # -- security -----------------------------------------------------------------------------
+
+    def request_seed(self, level: int, data: bytes = b"") -> bytes:
+        """SecurityAccess RequestSeed (odd ``level``); returns the seed (all zero: unlocked)."""
+        response = self._call_security(self.uds.request_seed, level, data)
+        seed = response.service_data.seed
+        assert seed is not None
+        return bytes(seed)
+
+    def send_key(self, level: int, key: bytes) -> None:
+        """SecurityAccess SendKey (``level`` odd or even: the even SendKey level is sent)."""
+        self._call_security(self.uds.send_key, level, bytes(key))
+
+    def unlock(
+        self,
+        level: int,
+        *,
+        algorithm: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        """Request the seed, compute the key with the configured algorithm, send it.
+
+        ``algorithm``/``params`` override the profile's for this call. An all-zero seed means
+        the level is already unlocked and no key is sent. Refusals raise SecurityRefusedError.
+        """
+        odd = level if level % 2 else level - 1
+        name, configured = self.security.for_level(odd)
+        if algorithm is not None:
+            name = algorithm
+        security.get(name)  # an unknown name fails before the ECU counts an attempt
+        with self.exchange.lock:  # seed and key back to back, no tester present between
+            seed = self.request_seed(odd)
+            if seed and not any(seed):
+                logger.info("[%s] security level 0x%02X already unlocked", self.address, odd)
+                return
+            key = security.compute_key(name, odd, seed, configured if params is None else params)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "[%s] level 0x%02X: %d-byte seed, %d-byte key from %r",
+                    self.address,
+                    odd,
+                    len(seed),
+                    len(key),
+                    name,
+                )
+            self.send_key(odd + 1, key)
+        logger.info("[%s] security level 0x%02X unlocked", self.address, odd)
+
+    # -- data identifiers and memory ----------------------------------------------------------
+
+    def read_did(self, did: int) -> Any:
+        """ReadDataByIdentifier (0x22) of one DID, decoded with its profile codec."""
+        codecs = self.dids
+        codecs.codec(did)  # refuse an unknown DID before anything is sent
+        pdu = self.request(read_request(did))
+        return codecs.decode_read(did, pdu, self._tolerate_zero_padding)
+
+    def read_dids(self, dids: Sequence[int]) -> dict[int, Any]:
+        """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded."""
+        response = self._call(self.uds.read_data_by_identifier, list(dids))
+        return dict(response.service_data.values)
+
+    def write_did(self, did: int, value: Any) -> None:
+        """WriteDataByIdentifier (0x2E) of one DID, encoded with its profile codec."""
+        request = self.dids.encode_write(did, value)
+        pdu = self.request(request)
+        if pdu[1:3] != request[1:3]:
+            raise InvalidResponseError(
+                f"WriteDataByIdentifier (0x2E) [{self.address}]: asked for DID 0x{did:04X}, "
+                f"got {pdu.hex(' ')}"
+            )
+
+    def read_memory(self, location: MemoryLocation) -> bytes:
+        """ReadMemoryByAddress (0x23)."""
+        response = self._call(self.uds.read_memory_by_address, location)
+        return bytes(response.service_data.memory_block)
+
+    def write_memory(self, location: MemoryLocation, data: bytes) -> None:
+        """WriteMemoryByAddress (0x3D)."""
+        self._call(self.uds.write_memory_by_address, location, bytes(data))
+
+    # -- DTCs ---------------------------------------------------------------------------------
+
+    def read_dtcs(self, status_mask: int = 0xFF) -> list[Dtc]:
+        """ReadDTCInformation reportDTCByStatusMask (0x19 0x02)."""
+        response = self._call(self.uds.get_dtc_by_status_mask, status_mask)
+        return list(response.service_data.dtcs)
+
+    def clear_dtcs(self, group: int = 0xFFFFFF, memory_selection: int | None = None) -> None:
+        """ClearDiagnosticInformation (0x14); ``group`` 0xFFFFFF clears all groups."""
+        self._call(self.uds.clear_dtc, group, memory_selection)
+
+    def control_dtc_setting(self, setting_type: int, data: bytes | None = None) -> None:
+        """ControlDTCSetting (0x85): 0x01 on, 0x02 off."""
+        self._call(self.uds.control_dtc_setting, setting_type, data)
+
+    # -- routines, I/O, communication ---------------------------------------------------------
+
+    def start_routine(self, routine_id: int, data: bytes | None = None) -> bytes:
+        """RoutineControl startRoutine (0x31 0x01); returns the routine status record."""
+        return self._routine(self.uds.start_routine, routine_id, data)
+
+    def stop_routine(self, routine_id: int, data: bytes | None = None) -> bytes:
+        """RoutineControl stopRoutine (0x31 0x02); returns the routine status record."""
+        return self._routine(self.uds.stop_routine, routine_id, data)
+
+    def routine_result(self, routine_id: int, data: bytes | None = None) -> bytes:
+        """RoutineControl requestRoutineResults (0x31 0x03); returns the status record."""
+        return self._routine(self.uds.get_routine_result, routine_id, data)
+
+    def io_control(
+        self,
+        did: int,
+        control_param: int | None = None,
+        values: Any = None,
+        masks: Any = None,
+    ) -> Any:
+        """InputOutputControlByIdentifier (0x2F); returns the decoded control status record."""
+        response = self._call(self.uds.io_control, did, control_param, values, masks)
+        return response.service_data.decoded_data
+
+    def communication_control(
+        self,
+        control_type: int,
+        communication_type: int | bytes | CommunicationType,
+        node_id: int | None = None,
+    ) -> None:
+        """CommunicationControl (0x28)."""
+        self._call(self.uds.communication_control, control_type, communication_type, node_id)
+
+    # -- transfers ----------------------------------------------------------------------------
+
+    def request_download(
+        self, location: MemoryLocation, dfi: DataFormatIdentifier | None = None
+    ) -> int:
+        """RequestDownload (0x34); returns maxNumberOfBlockLength."""
+        response = self._call(self.uds.request_download, location, dfi)
+        return int(response.service_data.max_length)
+
+    def request_upload(
+        self, location: MemoryLocation, dfi: DataFormatIdentifier | None = None
+    ) -> int:
+        """RequestUpload (0x35); returns maxNumberOfBlockLength."""
+        response = self._call(self.uds.request_upload, location, dfi)
+        return int(response.service_data.max_length)
+
+    def transfer_data(self, sequence_number: int, data: bytes | None = None) -> bytes:
+        """TransferData (0x36); returns the transferResponseParameterRecord."""
+        response = self._call(self.uds.transfer_data, sequence_number, data)
+        return bytes(response.service_data.parameter_records)
+
+    def request_transfer_exit(self, data: bytes | None = None) -> bytes:
+        """RequestTransferExit (0x37); returns the transferResponseParameterRecord."""
+        response = self._call(self.uds.request_transfer_exit, data)
+        return bytes(response.service_data.parameter_records)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _call(self, method: Callable[..., _R | None], *args: Any) -> _R:
+        with uds_errors(self.address):
+            response = method(*args)
+        if response is None:  # only a suppressed positive response gives None
+            raise InvalidResponseError(f"[{self.address}]: no response to return")
+        return response
+
+    def _call_security(self, method: Callable[..., _R | None], *args: Any) -> _R:
+        try:
+            return self._call(method, *args)
+        except NrcError as exc:
+            nrc = int(exc.nrc)
+            raise SecurityRefusedError(exc.service, nrc, exc.address, exc.response) from exc
+
+    def _routine(
+        self,
+        method: Callable[..., RoutineControl.InterpretedResponse | None],
+        routine_id: int,
+        data: bytes | None,
+    ) -> bytes:
+        response = self._call(method, routine_id, data)
+        return bytes(response.service_data.routine_status_record)

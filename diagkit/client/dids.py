@@ -1,0 +1,118 @@
+"""DID codecs resolved once, and the ReadDataByIdentifier/WriteDataByIdentifier fast paths.
+
+The codecs are udsoncan's (a ``DidCodec``, a ``DidCodec`` class or a struct pack string, plus an
+optional ``"default"`` entry); reading one DID builds ``22 hi lo`` and parses ``62 hi lo data``
+(ISO 14229-1 tables 86/87) directly, the same way udsoncan does but without its per-request work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from udsoncan.common.DidCodec import DidCodec
+from udsoncan.common.dids import make_did_codec_from_definition
+from udsoncan.typing import CodecDefinition
+
+from diagkit.errors import ConfigurationError, InvalidResponseError
+
+READ_DID = 0x22
+WRITE_DID = 0x2E
+
+
+class DidCodecs:
+    """The codec of each configured DID, built on first use and then reused."""
+
+    def __init__(self, definitions: Mapping[int | str, CodecDefinition] | None = None) -> None:
+        self.definitions: dict[int | str, CodecDefinition] = dict(definitions or {})
+        self._codecs: dict[int, DidCodec] = {}
+
+    def __contains__(self, did: object) -> bool:
+        return did in self.definitions or "default" in self.definitions
+
+    def codec(self, did: int) -> DidCodec:
+        """The codec of ``did``; ConfigurationError when neither it nor a default is configured."""
+        codec = self._codecs.get(did)
+        if codec is not None:
+            return codec
+        check_did(did)
+        definition = self.definitions.get(did, self.definitions.get("default"))
+        if definition is None:
+            raise ConfigurationError(
+                f"no codec for DID 0x{did:04X}: add it to the profile's DIDs "
+                f"(configured: {_did_list(self.definitions)})"
+            )
+        try:
+            codec = make_did_codec_from_definition(definition)
+        except ValueError as exc:
+            raise ConfigurationError(f"DID 0x{did:04X}: invalid codec: {exc}") from exc
+        self._codecs[did] = codec
+        return codec
+
+    def length(self, did: int) -> int | None:
+        """The encoded length of ``did``, or ``None`` when its codec reads all remaining data."""
+        try:
+            return len(self.codec(did))
+        except DidCodec.ReadAllRemainingData:
+            return None
+
+    def encode_write(self, did: int, value: Any) -> bytes:
+        """The WriteDataByIdentifier request ``2E hi lo <value>``."""
+        codec = self.codec(did)
+        try:
+            if type(codec) is DidCodec and isinstance(value, tuple):  # pack strings take tuples
+                data = codec.encode(*value)
+            else:
+                data = codec.encode(value)
+        except Exception as exc:  # a codec may fail in any way on a bad value
+            raise ConfigurationError(f"DID 0x{did:04X}: cannot encode {value!r}: {exc}") from exc
+        return bytes((WRITE_DID, did >> 8, did & 0xFF)) + data
+
+    def decode_read(self, did: int, pdu: bytes, tolerate_zero_padding: bool = True) -> Any:
+        """The value in the positive ReadDataByIdentifier response ``62 hi lo <data>``."""
+        if len(pdu) < 3 or pdu[1] != did >> 8 or pdu[2] != did & 0xFF:
+            raise InvalidResponseError(
+                f"ReadDataByIdentifier (0x22): asked for DID 0x{did:04X}, got {pdu.hex(' ')}"
+            )
+        size = self.length(did)
+        end = len(pdu) if size is None else 3 + size
+        if len(pdu) < end:
+            raise InvalidResponseError(
+                f"ReadDataByIdentifier (0x22): DID 0x{did:04X} needs {size} data bytes, "
+                f"got {len(pdu) - 3}: {pdu.hex(' ')}"
+            )
+        extra = pdu[end:]
+        if extra and not (tolerate_zero_padding and not any(extra)):
+            raise InvalidResponseError(
+                f"ReadDataByIdentifier (0x22): {len(extra)} unexpected bytes after DID "
+                f"0x{did:04X}: {pdu.hex(' ')}"
+            )
+        return self.decode(did, pdu[3:end])
+
+    def decode(self, did: int, data: bytes) -> Any:
+        """Decode ``data`` with the codec of ``did``; a codec failure is an invalid response."""
+        try:
+            return self.codec(did).decode(data)
+        except ConfigurationError:
+            raise
+        except Exception as exc:  # a codec may fail in any way on bad data
+            raise InvalidResponseError(
+                f"DID 0x{did:04X}: cannot decode {data.hex(' ')}: {exc}"
+            ) from exc
+
+
+def check_did(did: int) -> None:
+    """Refuse anything that is not a 16-bit data identifier."""
+    if not isinstance(did, int) or isinstance(did, bool) or not 0 <= did <= 0xFFFF:
+        raise ConfigurationError(f"a DID is 0x0000-0xFFFF, got {did!r}")
+
+
+def read_request(did: int) -> bytes:
+    """The ReadDataByIdentifier request ``22 hi lo`` for one DID."""
+    check_did(did)
+    return bytes((READ_DID, did >> 8, did & 0xFF))
+
+
+def _did_list(definitions: Mapping[int | str, object]) -> str:
+    dids = sorted(k for k in definitions if isinstance(k, int))
+    return ", ".join(f"0x{d:04X}" for d in dids) or "none"

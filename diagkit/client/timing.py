@@ -1,0 +1,123 @@
+"""Client timing of ISO 14229-2: P2 for the first answer, P2* restarted by each 0x78 pending.
+
+There is no overall limit unless the user sets ``request_timeout``: a long erase answering with
+twenty pendings succeeds as long as each arrives within P2*. The waiting loop is a function of a
+``recv(timeout)`` callable, so it runs unchanged over any transport.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from diagkit.client.errors import Timer, TimerExpiredError
+from diagkit.codes import NEGATIVE_RESPONSE_SID, Nrc, ServiceId
+from diagkit.errors import ConfigurationError
+
+RESPONSE_PENDING = int(Nrc.requestCorrectlyReceivedResponsePending)
+_TESTER_PRESENT = int(ServiceId.TesterPresent)
+_TESTER_PRESENT_RESPONSE = _TESTER_PRESENT + 0x40
+
+Recv = Callable[[float], "bytes | None"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timing:
+    """The client's timers, in seconds.
+
+    ``p2`` and ``p2_star`` are used until the ECU announces its own P2server_max and
+    P2*server_max in a DiagnosticSessionControl response (when ``use_server_timing``); the
+    announced values plus ``margin`` (ISO 14229-2's delta for the network) replace them.
+    ``request_timeout``, when set, bounds a whole exchange including all pendings.
+    """
+
+    p2: float = 1.0
+    p2_star: float = 5.0
+    request_timeout: float | None = None
+    use_server_timing: bool = True
+    margin: float = 0.05
+
+    def __post_init__(self) -> None:
+        for name in ("p2", "p2_star"):
+            if not getattr(self, name) > 0:
+                raise ConfigurationError(f"timing {name} must be > 0 s, got {getattr(self, name)}")
+        if self.request_timeout is not None and not self.request_timeout > 0:
+            raise ConfigurationError(
+                f"timing request_timeout must be > 0 s or None, got {self.request_timeout}"
+            )
+        if self.margin < 0:
+            raise ConfigurationError(f"timing margin must be >= 0 s, got {self.margin}")
+
+    def with_server_timing(self, p2_server_max: float, p2_star_server_max: float) -> Timing:
+        """The timing to use after the ECU announced its P2/P2* (unchanged when not used)."""
+        if not self.use_server_timing:
+            return self
+        return replace(
+            self,
+            p2=max(p2_server_max, 0.0) + self.margin,
+            p2_star=max(p2_star_server_max, 0.0) + self.margin,
+        )
+
+
+def is_pending(pdu: bytes, sid: int) -> bool:
+    """True for ``7F <sid> 78``, the ECU's request to wait (P2*) for the final answer."""
+    return (
+        len(pdu) >= 3
+        and pdu[0] == NEGATIVE_RESPONSE_SID
+        and pdu[2] == RESPONSE_PENDING
+        and pdu[1] == sid
+    )
+
+
+def is_stray_tester_present(pdu: bytes, sid: int) -> bool:
+    """A TesterPresent answer arriving during another service's exchange (ECU ignored SPR)."""
+    if sid == _TESTER_PRESENT or not pdu:
+        return False
+    return pdu[0] == _TESTER_PRESENT_RESPONSE or (
+        len(pdu) >= 2 and pdu[0] == NEGATIVE_RESPONSE_SID and pdu[1] == _TESTER_PRESENT
+    )
+
+
+def await_final_response(
+    recv: Recv,
+    sid: int,
+    timing: Timing,
+    address: str = "",
+    on_pending: Callable[[int], None] | None = None,
+) -> bytes:
+    """Receive until the final answer to request ``sid``; call right after the request was sent.
+
+    Pendings (``7F sid 78``) restart P2*, stray TesterPresent answers are skipped; any other PDU
+    is returned for the caller to check. Raises :class:`TimerExpiredError` naming the timer.
+    """
+    start = time.monotonic()
+    overall_deadline = None if timing.request_timeout is None else start + timing.request_timeout
+    timer: Timer = "P2"
+    budget = timing.p2
+    deadline = start + budget
+    pendings = 0
+    while True:
+        now = time.monotonic()
+        wait_until = deadline
+        if overall_deadline is not None and overall_deadline < deadline:
+            wait_until = overall_deadline
+        pdu = recv(max(wait_until - now, 0.0))
+        if pdu is None:
+            now = time.monotonic()
+            if overall_deadline is not None and now >= overall_deadline:
+                assert timing.request_timeout is not None
+                raise TimerExpiredError(sid, "overall", timing.request_timeout, address, pendings)
+            if now < wait_until:  # woken early without data: keep waiting
+                continue
+            raise TimerExpiredError(sid, timer, budget, address, pendings)
+        if is_pending(pdu, sid):
+            pendings += 1
+            if on_pending is not None:
+                on_pending(pendings)
+            timer, budget = "P2*", timing.p2_star
+            deadline = time.monotonic() + budget
+            continue
+        if is_stray_tester_present(pdu, sid):
+            continue
+        return pdu
