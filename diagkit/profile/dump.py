@@ -18,7 +18,8 @@ def profile_data(profile: EcuProfile, *, full: bool = False) -> dict[str, Any]:
     Without ``full`` only values that differ from the defaults are kept. Key material named
     by ``key_env`` is never part of a profile, so it cannot leak here.
     """
-    return _type_first(profile.model_dump(mode="json", exclude_defaults=not full))
+    data: dict[str, Any] = _type_first(profile.model_dump(mode="json", exclude_defaults=not full))
+    return data
 
 
 def _type_first(value: Any) -> Any:

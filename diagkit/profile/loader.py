@@ -18,13 +18,13 @@ from pydantic import ValidationError
 
 from diagkit.profile.compile import physical_address
 from diagkit.profile.model import Backend, Bench, BenchEntry, BenchFile, EcuProfile
-from diagkit.profile.problems import InvalidProfileError, Path, Problem
+from diagkit.profile.problems import InvalidProfileError, Path, Problem, Spot
 from diagkit.profile.report import problems_from_validation
 from diagkit.profile.yamlsource import Document, parse_json, parse_yaml
 
 logger = logging.getLogger(__name__)
 
-Locations = dict[Path, tuple[str, int]]
+Locations = dict[Path, Spot]
 EXTENDS = "extends"
 MAX_FILE_SIZE = 4 * 1024 * 1024
 
@@ -70,7 +70,7 @@ def resolve(
     if EXTENDS not in data:
         return data, locations
     target = data.pop(EXTENDS)
-    spot = locations.pop((EXTENDS,), (shown, 0))
+    spot = locations.pop((EXTENDS,), Spot(shown, 0))
     line = spot[1] or None
     if not isinstance(target, str) or not target.strip():
         raise InvalidProfileError(
@@ -295,5 +295,5 @@ def _check_bench(
     return problems
 
 
-def _line(spot: tuple[str, int] | None) -> int | None:
+def _line(spot: Spot | None) -> int | None:
     return None if spot is None else spot[1]

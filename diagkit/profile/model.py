@@ -23,10 +23,10 @@ from diagkit.profile.report import problems_from_validation
 from diagkit.profile.security import ParamValue, SecurityLevel
 from diagkit.profile.simulation import SimulationSection
 from diagkit.profile.uds import UdsSection
-from diagkit.profile.values import hex_text
+from diagkit.profile.values import INTERFACE_PATTERN, hex_text
 
 Backend = Literal["kernel", "userspace", "memory"]
-Interface = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s]+$")]
+Interface = Annotated[str, Field(min_length=1, max_length=64, pattern=INTERFACE_PATTERN)]
 IFNAMSIZ = 16  # Linux: interface names are at most 15 characters
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from diagkit.errors import ProfileError
 
@@ -19,6 +20,14 @@ def path_text(path: Path) -> str:
         else:
             text += f".{part}" if text else part
     return text
+
+
+class Spot(NamedTuple):
+    """Where a value was written: file, 1-based line, and an integer's text when given in hex."""
+
+    file: str
+    line: int
+    text: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from diagkit.profile.problems import Path, Problem, SubfieldError
+from diagkit.profile.catalogue import NAME_PATTERN
+from diagkit.profile.problems import Path, Problem, Spot, SubfieldError
+from diagkit.profile.security import ENV_NAME_PATTERN
+from diagkit.profile.values import INTERFACE_PATTERN
 
-Locations = Mapping[Path, tuple[str, int]]
+Locations = Mapping[Path, Spot]
+
+_PATTERN_WORDS = {
+    NAME_PATTERN: "a valid name: use letters, digits and _, not starting with a digit",
+    ENV_NAME_PATTERN: "an environment variable name (no '=' or spaces)",
+    INTERFACE_PATTERN: "an interface name (no spaces)",
+}
 
 _TYPE_NAMES = {
     "dict": "a mapping",
@@ -57,7 +66,8 @@ def problems_from_validation(
         if error["type"].endswith("_type") and error["type"] not in ("model_type", "dict_type"):
             type_errors.setdefault(path, []).append(_expected(error["type"]))
             continue
-        message = _message(error, rest, model, error["loc"])
+        spot = where.get(path)
+        message = _message(error, model, spot.text if spot is not None else None)
         if error["type"] in ("extra_forbidden", "missing"):
             path = (*path, *rest)
         found.setdefault((path, message), _make(file, where, path, message))
@@ -66,6 +76,8 @@ def problems_from_validation(
         value = _value_at(data, path)
         text = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
         message = f"expected {text}, got {_describe(value)}"
+        if isinstance(value, bool) and "a string" in kinds:
+            message += " (YAML reads yes/no/on/off as booleans: quote the text, e.g. 'off')"
         found.setdefault((path, message), _make(file, where, path, message))
     return list(found.values())
 
@@ -153,13 +165,9 @@ def _expected(kind: str) -> str:
     return names.get(base, base.replace("_", " "))
 
 
-def _message(
-    error: ErrorDetails,
-    rest: Path,
-    model: type[BaseModel] | None,
-    loc: tuple[int | str, ...],
-) -> str:
+def _message(error: ErrorDetails, model: type[BaseModel] | None, written: str | None) -> str:
     kind = error["type"]
+    loc = error["loc"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
     if kind == "value_error":
@@ -176,15 +184,15 @@ def _message(
         return _not_one_of(value, [o for o in options if o])
     if kind == "union_tag_invalid":
         tags = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
-        return _not_one_of(ctx.get("tag"), tags, what=f"{ctx.get('discriminator', 'type')}")
+        what = str(ctx.get("discriminator", "type")).strip("'")
+        return _not_one_of(ctx.get("tag"), tags, what=what)
     if kind == "union_tag_not_found":
         return f"needs a {str(ctx.get('discriminator', 'type')).strip(chr(39))!r} key"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return _out_of_range(kind, value, ctx)
+        return _out_of_range(kind, value, ctx, written)
     if kind == "string_pattern_mismatch":
-        return (
-            f"{value!r} is not a valid name: use letters, digits and _, not starting with a digit"
-        )
+        what = _PATTERN_WORDS.get(str(ctx.get("pattern")), f"text matching {ctx.get('pattern')}")
+        return f"{value!r} is not {what}"
     if kind in ("model_type", "dict_type"):
         return f"expected a mapping of keys, got {_describe(value)}"
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
@@ -212,9 +220,11 @@ def _not_one_of(value: object, options: list[str], what: str = "") -> str:
     return text
 
 
-def _out_of_range(kind: str, value: object, ctx: dict[str, Any]) -> str:
+def _out_of_range(kind: str, value: object, ctx: dict[str, Any], written: str | None) -> str:
     limit = next(iter(ctx.values()), None)
-    as_hex = isinstance(value, str) and value.strip().lower().startswith("0x")
+    as_hex = written is not None or (
+        isinstance(value, str) and value.strip().lower().startswith("0x")
+    )
 
     def show(number: object) -> str:
         if isinstance(number, int) and as_hex:
@@ -227,7 +237,7 @@ def _out_of_range(kind: str, value: object, ctx: dict[str, Any]) -> str:
         "less_than_equal": "above the maximum",
         "less_than": "must be below",
     }
-    shown = value if isinstance(value, str) else show(value)
+    shown = written or (value if isinstance(value, str) else show(value))
     if kind in ("greater_than", "less_than"):
         return f"{shown} {words[kind]} {show(limit)}"
     return f"{shown} is {words[kind]} {show(limit)}"

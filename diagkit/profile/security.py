@@ -20,7 +20,7 @@ from diagkit.profile.uds import Session
 from diagkit.profile.values import Byte
 
 ParamValue = str | int | float | bool
-ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ENV_NAME_PATTERN = r"^[^=\s]+$"
 KEY_PARAM = "key"
 
 

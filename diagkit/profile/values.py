@@ -25,6 +25,7 @@ _TIME_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ns|us|µs|ms|s)?\s*$")
 _HEX_RE = re.compile(r"^\s*0[xX][0-9a-fA-F]+(?:_?[0-9a-fA-F]+)*\s*$")
 _DEC_RE = re.compile(r"^\s*[+-]?[0-9]+\s*$")
 
+INTERFACE_PATTERN = r"^[^\s]+$"
 TIME_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(ns|us|µs|ms|s)?\s*$"
 HEX_PATTERN = r"^\s*(0[xX][0-9a-fA-F_]+|[+-]?[0-9]+)\s*$"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from diagkit.profile.problems import InvalidProfileError, Path, Problem
+from diagkit.profile.problems import InvalidProfileError, Path, Problem, Spot
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 200_000  # after expanding aliases; far above any real profile
@@ -25,7 +25,7 @@ class Document:
     """Parsed data plus where each path (mapping key or list item) was written."""
 
     data: Any
-    locations: dict[Path, tuple[str, int]] = field(default_factory=dict)
+    locations: dict[Path, Spot] = field(default_factory=dict)
 
 
 class _Loader(yaml.SafeLoader):
@@ -169,7 +169,7 @@ class _Walker:
 
     loader: _Loader
     file: str
-    locations: dict[Path, tuple[str, int]]
+    locations: dict[Path, Spot]
     problems: list[Problem] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
 
@@ -182,7 +182,7 @@ class _Walker:
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 child = (*path, index)
-                self.locations[child] = (self.file, item.start_mark.line + 1)
+                self.locations[child] = Spot(self.file, item.start_mark.line + 1, _hex(item))
                 self.walk(item, child)
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> None:
@@ -208,7 +208,7 @@ class _Walker:
                 )
             first.setdefault(key, line)
             child = (*path, _path_key(key))
-            self.locations[child] = (self.file, line)
+            self.locations[child] = Spot(self.file, line, _hex(value_node))
             self.walk(value_node, child)
         _locate_merged(self.loader, merged, path, self.file, self.locations)
 
@@ -218,7 +218,7 @@ def _locate_merged(
     merged: list[yaml.Node],
     path: Path,
     file: str,
-    locations: dict[Path, tuple[str, int]],
+    locations: dict[Path, Spot],
 ) -> None:
     """Keys brought in by ``<<: *anchor`` are located at the anchor, unless set here too."""
     sources: list[yaml.Node] = []
@@ -230,4 +230,13 @@ def _locate_merged(
         for key_node, _ in source.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != MERGE_TAG:
                 key = _path_key(loader.construct_object(key_node))
-                locations.setdefault((*path, key), (file, key_node.start_mark.line + 1))
+                locations.setdefault((*path, key), Spot(file, key_node.start_mark.line + 1))
+
+
+def _hex(node: yaml.Node) -> str | None:
+    """The text of an integer written in hex (``0x100``), to quote it back the same way."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+        text = str(node.value)
+        if text.lower().lstrip("+-").startswith("0x"):
+            return text
+    return None
