@@ -70,6 +70,11 @@ def problems_from_validation(
         message = _message(error, model, spot.text if spot is not None else None)
         if error["type"] in ("extra_forbidden", "missing"):
             path = (*path, *rest)
+        elif error["type"] == "union_tag_invalid":
+            key = str((error.get("ctx") or {}).get("discriminator", "")).strip("'")
+            target = _value_at(data, path)
+            if isinstance(target, Mapping) and key in target:
+                path = (*path, key)
         found.setdefault((path, message), _make(file, where, path, message))
     for path, expected in type_errors.items():
         kinds = sorted(set(expected))

@@ -266,7 +266,7 @@ CASES: list[tuple[str, str, str, str]] = [
     (
         "did codec unknown",
         MINIMAL + "dids: [{id: 1, name: x, codec: {type: uint8}}]\n",
-        "dids[0].codec",
+        "dids[0].codec.type",
         "type 'uint8' is not one of ascii, utf8, utf-8, uint, int, scaled, enum, "
         "bytes, hex, bcd; did you mean 'uint'?",
     ),
