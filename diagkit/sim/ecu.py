@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-from diagkit.codes import Nrc
+from diagkit.codes import POSITIVE_RESPONSE_OFFSET, Nrc, ServiceId
 from diagkit.sim.faults import Fault, Faults
 from diagkit.sim.reply import Emission, Reply, negative, schedule
 from diagkit.sim.services import HANDLERS, WITH_SUBFUNCTION
@@ -91,9 +91,11 @@ def _deliver(fault: Fault, reply: Reply, sid: int) -> Reply:
     if fault.truncate:
         del response[max(1, len(response) - fault.truncate) :]
     if fault.wrong_sid:
-        index = 1 if reply.is_negative else 0
-        if index < len(response):
-            response[index] ^= 0x02
+        other = _other_service(sid)
+        if reply.is_negative:
+            response[1] = other
+        else:
+            response[0] = other + POSITIVE_RESPONSE_OFFSET
     return dataclasses.replace(
         reply,
         response=bytes(response),
@@ -102,6 +104,13 @@ def _deliver(fault: Fault, reply: Reply, sid: int) -> Reply:
         pending_interval=fault.pending_interval,
         late=fault.late,
     )
+
+
+def _other_service(sid: int) -> int:
+    """The service a wrong-SID answer claims to answer: TesterPresent, or DSC for TesterPresent."""
+    if sid == ServiceId.TesterPresent:
+        return ServiceId.DiagnosticSessionControl
+    return ServiceId.TesterPresent
 
 
 class SimEcu:
@@ -139,12 +148,9 @@ class SimEcu:
         with self.lock:
             return handle(request, self._spec, self.state, now, functional=functional)
 
-    def plan(
-        self, request: bytes, now: float, *, functional: bool = False
-    ) -> tuple[Emission, ...]:
+    def plan(self, request: bytes, now: float, *, functional: bool = False) -> tuple[Emission, ...]:
         """What to send for ``request`` and when, relative to its arrival."""
         reply = self.handle(request, now, functional=functional)
         if not request:
             return ()
         return schedule(reply, request[0], self._spec.p2, self._spec.p2_star)
-

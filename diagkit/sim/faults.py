@@ -33,7 +33,8 @@ class Fault:
     - ``pending``: send exactly this many 0x78 before the answer.
     - ``no_answer``: serve the request but send nothing.
     - ``truncate``: drop this many bytes from the end of the answer (at least one byte stays).
-    - ``wrong_sid``: answer with the service id's bit 1 flipped (a response for another service).
+    - ``wrong_sid``: answer as if for another service: TesterPresent (0x7E), or for a
+      TesterPresent request DiagnosticSessionControl (0x50); negative answers echo that SID.
     - ``late``: send the answer this many seconds after the request with no 0x78 at all, i.e.
       after a client's P2 has run out.
     - ``reset_after_blocks``: during a download, the ECU resets when TransferData block number
@@ -110,9 +111,7 @@ def identifiers(request: bytes) -> tuple[int, ...]:
     sid = request[0]
     if sid == ServiceId.ReadDataByIdentifier:
         body = request[1:]
-        return tuple(
-            int.from_bytes(body[i : i + 2], "big") for i in range(0, len(body) - 1, 2)
-        )
+        return tuple(int.from_bytes(body[i : i + 2], "big") for i in range(0, len(body) - 1, 2))
     if sid in _IDENTIFIED and len(request) >= 3:
         return (int.from_bytes(request[1:3], "big"),)
     if sid == ServiceId.RoutineControl and len(request) >= 4:

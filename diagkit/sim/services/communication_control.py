@@ -15,9 +15,7 @@ from diagkit.sim.state import SimState
 CONTROL_TYPES = (0x00, 0x01, 0x02, 0x03)
 
 
-def communication_control(
-    request: bytes, spec: SimEcuSpec, state: SimState, now: float
-) -> Reply:
+def communication_control(request: bytes, spec: SimEcuSpec, state: SimState, now: float) -> Reply:
     """``28 controlType communicationType`` -> ``68 controlType``."""
     sid = request[0]
     nrc = check_subfunction(request, state, dict.fromkeys(CONTROL_TYPES))

@@ -14,9 +14,7 @@ from diagkit.sim.spec import SimEcuSpec, allowed
 from diagkit.sim.state import SimState
 
 
-def read_data_by_identifier(
-    request: bytes, spec: SimEcuSpec, state: SimState, now: float
-) -> Reply:
+def read_data_by_identifier(request: bytes, spec: SimEcuSpec, state: SimState, now: float) -> Reply:
     """``22 DID [DID...]`` -> ``62 DID data [DID data...]``."""
     sid = request[0]
     if len(request) < 3 or (len(request) - 1) % 2:

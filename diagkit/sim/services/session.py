@@ -29,4 +29,3 @@ def diagnostic_session_control(
     p2 = big(round(spec.p2 * 1000), 2)
     p2_star = big(round(spec.p2_star * 100), 2)
     return positive(sid, target, p2, p2_star)
-

@@ -12,9 +12,7 @@ from diagkit.sim.spec import SimEcuSpec
 from diagkit.sim.state import SimState
 
 
-def request_transfer_exit(
-    request: bytes, spec: SimEcuSpec, state: SimState, now: float
-) -> Reply:
+def request_transfer_exit(request: bytes, spec: SimEcuSpec, state: SimState, now: float) -> Reply:
     """``37 [record]`` -> ``77``."""
     sid = request[0]
     transfer = state.transfer

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
 import pytest
@@ -103,6 +104,14 @@ def make_spec(**overrides: object) -> SimEcuSpec:
 
 
 Ask = Callable[..., bytes | None]
+
+
+@pytest.fixture(autouse=True)
+def _no_server_thread_left() -> Iterator[None]:
+    """Every test stops the servers it starts: no serving thread may outlive it."""
+    yield
+    left = [t.name for t in threading.enumerate() if t.name.startswith("diagkit-sim-")]
+    assert not left, f"serving threads still running after the test: {left}"
 
 
 @pytest.fixture

@@ -36,9 +36,7 @@ def test_full_download_writes_the_image(unlocked: Ask, ecu: SimEcu) -> None:
     assert ecu.state.transfer is None
 
 
-def test_a_repeated_block_is_acknowledged_and_not_written_twice(
-    unlocked: Ask, ecu: SimEcu
-) -> None:
+def test_a_repeated_block_is_acknowledged_and_not_written_twice(unlocked: Ask, ecu: SimEcu) -> None:
     unlocked(DOWNLOAD_0x300_AT_0x1000)
     assert unlocked("36 01 AA BB") == h("76 01")
     assert unlocked("36 01 AA BB") == h("76 01")

@@ -57,9 +57,7 @@ def test_tester_present(ask: Ask) -> None:
     assert ask("3E 00 00") == h("7F 3E 13")
 
 
-def test_ecu_reset_answers_then_is_silent_and_back_in_default_locked(
-    ask: Ask, ecu: SimEcu
-) -> None:
+def test_ecu_reset_answers_then_is_silent_and_back_in_default_locked(ask: Ask, ecu: SimEcu) -> None:
     ask("10 03")
     ask("27 01")
     assert ask("27 02 B4 87 96 E1") == h("67 02")
