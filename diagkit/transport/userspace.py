@@ -47,7 +47,7 @@ STACK_LOGGER_NAME = f"{__name__}.isotp"
 
 N_BS_TIMEOUT_MS = 1000  # wait for flow control after FF / a block (the kernel's ISOTP_FC_TIMEOUT)
 N_CR_TIMEOUT_MS = 1000  # wait for the next consecutive frame (the kernel's rx timeout)
-READ_TIMEOUT = 0.02  # stack thread wake-up period: timer checks and stop latency, not data latency
+READ_TIMEOUT = 0.05  # stack thread wake-up period: timer checks and stop latency, not data latency
 NOTIFIER_TIMEOUT = 0.02  # python-can notifier poll period: only bounds how fast close() returns
 TX_ERROR_GRACE = 0.2  # the stack completes a failed send just before reporting why
 CANFD_BRS = 0x01
@@ -520,6 +520,10 @@ class UserspaceTransport(Transport):
                 f"the userspace ISO-TP transport on {self.address} is closed"
             )
         return self._stack
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"UserspaceTransport({self.address}, bus={self._bus.channel_info!r}, {state})"
 
     def close(self) -> None:
         """Stop the stack's threads, release the notifier, shut the bus down if owned."""

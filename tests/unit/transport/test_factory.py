@@ -32,7 +32,7 @@ def test_userspace_backend_opens_and_owns_a_bus_from_the_python_can_args() -> No
             transport.send(b"\x3e\x00")
             msg = ecu.recv(3.0)
             assert msg is not None and (msg.arbitration_id, msg.data.hex()) == (0x7E0, "023e00")
-        assert virtual.channels["factory-owned"] == [ecu.queue]  # its own bus is shut down
+        assert len(virtual.channels["factory-owned"]) == 1  # its own bus is shut down
     finally:
         ecu.shutdown()
 

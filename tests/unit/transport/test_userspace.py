@@ -554,7 +554,7 @@ def test_from_config_opens_and_owns_the_bus_python_can_args_describe(
     with UserspaceTransport.from_config(config) as transport:
         transport.send(b"\x22\xf1\x90")
         assert expect(ecu).data.hex() == "0322f190"
-    assert virtual.channels[channel] == [ecu.queue]  # only the test's own bus is left
+    assert len(virtual.channels[channel]) == 1  # only the test bus is left
 
 
 def test_python_can_args_are_converted_like_a_config_file() -> None:
