@@ -2,15 +2,18 @@
 
 Build a :class:`SimEcuSpec` (directly, or from a profile with
 :func:`diagkit.sim.from_profile.spec_from_profile`), wrap it in a :class:`SimEcu` and serve it
-over any transport with :class:`SimServer`.
+over any transport with :class:`SimServer`, or serve whole benches with :func:`run_bench`.
 """
 
 from __future__ import annotations
 
+from diagkit.sim.bench import run_bench
 from diagkit.sim.ecu import SimEcu, handle
 from diagkit.sim.faults import Fault, Faults
+from diagkit.sim.from_profile import spec_from_profile
 from diagkit.sim.reply import Emission, Reply, schedule
 from diagkit.sim.routines import RoutineOutcome, check_crc32, erase_memory, fixed
+from diagkit.sim.server import SimServer
 from diagkit.sim.spec import (
     DEFAULT_SESSION,
     EXTENDED_SESSION,
@@ -42,10 +45,13 @@ __all__ = [
     "ServiceSpec",
     "SimEcu",
     "SimEcuSpec",
+    "SimServer",
     "SimState",
     "check_crc32",
     "erase_memory",
     "fixed",
     "handle",
+    "run_bench",
     "schedule",
+    "spec_from_profile",
 ]

@@ -30,7 +30,8 @@ class Fault:
     - ``delay``: extra processing time; covered by 0x78 pendings once it exceeds P2/2, like a
       slow but correct ECU.
     - ``nrc``: answer this negative response code instead of serving the request.
-    - ``pending``: send exactly this many 0x78 before the answer.
+    - ``pending``: send exactly this many 0x78 before the answer, ``pending_interval`` apart,
+      else spread evenly over ``delay`` (back to back without one).
     - ``no_answer``: serve the request but send nothing.
     - ``truncate``: drop this many bytes from the end of the answer (at least one byte stays).
     - ``wrong_sid``: answer as if for another service: TesterPresent (0x7E), or for a

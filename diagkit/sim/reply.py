@@ -17,9 +17,10 @@ class Reply:
     """The answer to one request: ``response`` (None: stay silent) and how to deliver it.
 
     ``busy`` is how long the server works on it; when that exceeds half of P2 the server covers
-    the wait with 0x78 pendings as ISO 14229-1:2013 7.5 asks. ``pending`` (a fault) forces exactly
-    that many 0x78 first; ``late`` (a fault) sends the answer that many seconds late with no 0x78
-    at all. ``suppress_positive`` is the suppressPosRspMsgIndicationBit of the request.
+    the wait with 0x78 pendings as ISO 14229-1:2013 7.5 asks. ``pending`` (a fault) forces
+    exactly that many 0x78 first, ``pending_interval`` apart or spread over ``busy``; ``late``
+    (a fault) sends the answer that many seconds late with no 0x78 at all.
+    ``suppress_positive`` is the suppressPosRspMsgIndicationBit of the request.
     """
 
     response: bytes | None
@@ -75,11 +76,16 @@ def schedule(reply: Reply, sid: int, p2: float, p2_star: float) -> tuple[Emissio
     pending_pdu = negative_bytes(sid, Nrc.requestCorrectlyReceivedResponsePending)
     if reply.late is not None:
         return _final(reply, (), reply.late)
-    interval = reply.pending_interval if reply.pending_interval is not None else p2_star / 2
     if reply.pending is not None:
-        pendings = tuple(Emission(i * interval, pending_pdu) for i in range(reply.pending))
-        done = max(reply.busy, reply.pending * interval if reply.pending else 0.0)
-        return _final(reply, pendings, done)
+        # Forced pendings: at the given interval, else spread over the work (back to back
+        # when there is none).
+        count = reply.pending
+        interval = reply.pending_interval
+        if interval is None:
+            interval = reply.busy / count if count else 0.0
+        pendings = tuple(Emission(i * interval, pending_pdu) for i in range(count))
+        return _final(reply, pendings, max(reply.busy, count * interval))
+    interval = reply.pending_interval if reply.pending_interval is not None else p2_star / 2
     if reply.busy <= p2 / 2:
         return _final(reply, (), reply.busy)
     count = math.ceil(reply.busy / interval)

@@ -50,6 +50,14 @@ def test_forced_pendings_and_late_answers() -> None:
         (pytest.approx(0.3), h("71 01 12 34")),
     ]
     assert plan(Reply(h("71 01 12 34"), busy=5.0, late=0.4)) == [(0.4, h("71 01 12 34"))]
+    spread = Reply(h("71 01 12 34"), busy=0.4, pending=2)
+    assert plan(spread) == [(0.0, h("7F 31 78")), (0.2, h("7F 31 78")), (0.4, h("71 01 12 34"))]
+    back_to_back = Reply(h("71 01 12 34"), pending=2)
+    assert plan(back_to_back) == [
+        (0.0, h("7F 31 78")),
+        (0.0, h("7F 31 78")),
+        (0.0, h("71 01 12 34")),
+    ]
     assert schedule(Reply(h("71 01 12 34"), pending=0), 0x31, P2, P2_STAR) == (
         Emission(0.0, h("71 01 12 34")),
     )
