@@ -67,7 +67,7 @@ class VmConfig:
 
     cache_dir: Path
     timeout: float = 600.0  # command timer, enforced in the guest
-    boot_timeout: float = 30.0  # boot watchdog: the command must have started by then
+    boot_timeout: float = 60.0  # boot watchdog: the command must have started by then
     boot_retries: int = 2  # re-boots after a boot hang (safe: the command never started)
     hard_limit_slack: float = 60.0  # host hard limit = timeout + this, from command start
     setup_timeout: float = 900.0  # each apt-get step

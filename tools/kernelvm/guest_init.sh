@@ -10,7 +10,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 fail() {
     echo "vm-init: FAILED: $*" >/dev/console
-    mountpoint -q /ctl && echo "$*" >/ctl/init-failed.tmp && mv /ctl/init-failed.tmp /ctl/init-failed
+    [ -n "$CTL" ] && echo "$*" >/ctl/init-failed.tmp && mv /ctl/init-failed.tmp /ctl/init-failed
     poweroff -f; sleep 5; exit 1
 }
 stamp() { read -r up _ </proc/uptime; echo "vm-init: ${up}s $*" >/dev/console; }
@@ -19,6 +19,7 @@ modprobe -a $(cat /etc/vm-modules) || fail "modprobe $(cat /etc/vm-modules)"
 stamp "modules loaded"
 O9P="trans=virtio,version=9p2000.L,msize=262144"
 mount -t 9p -o "$O9P,cache=none" vmctl /ctl || fail "mount of the control share"
+CTL=1
 . /ctl/config
 uname -r >/ctl/kernel-release
 H=/host

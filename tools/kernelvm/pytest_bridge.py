@@ -278,7 +278,11 @@ class VmRun:
 
     def ensure_ran(self) -> None:
         if self.summary is None:
-            self._run()
+            try:
+                self._run()
+            except Exception as exc:  # a harness bug must not fail tests that never ran
+                reason = f"kernel VM harness error: {type(exc).__name__}: {exc}"
+                self.summary = VmSummary(could_not_start=True, ended_early=False, reason=reason)
 
     def verdict_for(self, nodeid: str) -> Verdict:
         self.ensure_ran()

@@ -115,7 +115,12 @@ def _boot_once(
     boot_time: float | None = None
     with open(run_dir / "qemu.log", "wb") as qlog:
         start = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog)
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog)
+        except OSError as exc:
+            for p in pumps:
+                p.close()
+            raise SetupError(f"cannot start {argv[0]}: {exc}") from exc
         try:
             while proc.poll() is None:
                 time.sleep(POLL_INTERVAL)
@@ -201,12 +206,17 @@ def run(
         image = prepare(cfg)
     except SetupError as exc:
         return failed(str(exc))
+    except OSError as exc:
+        return failed(f"cannot prepare the VM cache in {cfg.cache_dir}: {exc}")
 
     tsc_file = _tsc_file(cfg)
     tsc_khz = parse_tsc_khz(_read(tsc_file) or "")
     machine = choose_machine(cfg.machine, tsc_khz)
     learn = machine == "pc" and tsc_khz is None
-    run_dir = Path(tempfile.mkdtemp(prefix="run.", dir=cfg.cache_dir / "runs"))
+    try:
+        run_dir = Path(tempfile.mkdtemp(prefix="run.", dir=cfg.cache_dir / "runs"))
+    except OSError as exc:
+        return failed(f"cannot create a run directory in {cfg.cache_dir / 'runs'}: {exc}")
     try:
         (run_dir / "job.sh").write_text(job_script(cmd, workdir, environ))
         (run_dir / "config").write_text(
@@ -227,7 +237,10 @@ def run(
         attempts = 0
         while True:
             attempts += 1
-            obs, boot_time = _boot_once(argv, run_dir, cfg, out, err)
+            try:
+                obs, boot_time = _boot_once(argv, run_dir, cfg, out, err)
+            except SetupError as exc:
+                return failed(str(exc))
             result = classify(
                 obs, timeout=cfg.timeout, boot_timeout=cfg.boot_timeout, hard_limit=cfg.hard_limit
             )
