@@ -32,7 +32,7 @@ from diagkit.client.tester_present import Sender, TesterPresentKeeper
 from diagkit.client.timing import Timing
 from diagkit.client.uds import UdsClient, client_config
 from diagkit.connection import TransportConnection
-from diagkit.errors import InvalidResponseError, SecurityAccessError
+from diagkit.errors import DiagkitError, InvalidResponseError, SecurityAccessError
 from diagkit.transport.base import Transport
 
 logger = logging.getLogger("diagkit.client")
@@ -68,15 +68,12 @@ class SecuritySettings:
     params: Mapping[str, object] = field(default_factory=dict)
     levels: Mapping[int, tuple[str, Mapping[str, object]]] = field(default_factory=dict)
 
-    def for_level(self, level: int) -> tuple[str, Mapping[str, object]]:
-        """The algorithm name and parameters for the odd ``level``."""
+    def for_level(self, level: int) -> tuple[str, Mapping[str, object]] | None:
+        """The algorithm name and parameters for the odd ``level``, None when not configured."""
         if level in self.levels:
             return self.levels[level]
         if self.algorithm is None:
-            raise SecurityAccessError(
-                f"no security algorithm configured for level 0x{level:02X}; "
-                f"known algorithms: {', '.join(security.names())}"
-            )
+            return None
         return self.algorithm, self.params
 
 
@@ -86,7 +83,9 @@ class EcuClient:
     ``address`` names the ECU in errors and logs; ``config`` holds udsoncan client options
     (``data_identifiers``, ``input_output``, formats, ``standard_version``...); timing options
     there are replaced by ``timing``. ``functional``, a transmit-only sender on the functional
-    address, is needed only for a functional tester present. Safe to use from several threads.
+    address, is needed only for a functional tester present. ``did_names`` lets DIDs be named
+    (``read_did("vin")``); ``dtc_status_mask`` is what :meth:`read_dtcs` asks for by default.
+    Safe to use from several threads.
     """
 
     def __init__(
@@ -100,6 +99,8 @@ class EcuClient:
         keep_alive: KeepAlive | None = None,
         functional: Sender | None = None,
         send_timeout: float | None = None,
+        did_names: Mapping[str, int] | None = None,
+        dtc_status_mask: int = 0xFF,
     ) -> None:
         self.address = address
         self._base_timing = timing or Timing()
@@ -107,7 +108,8 @@ class EcuClient:
         self.connection.open()
         self.exchange = Exchange(self.connection, address, self._base_timing)
         self.uds = UdsClient(self.exchange, client_config(config, self._base_timing))
-        self.dids = DidCodecs(self.uds.config.get("data_identifiers"))
+        self.dids = DidCodecs(self.uds.config.get("data_identifiers"), did_names)
+        self.dtc_status_mask = dtc_status_mask
         self.security = security_settings or SecuritySettings()
         self.keep_alive = keep_alive or KeepAlive()
         self.functional = functional
@@ -223,49 +225,86 @@ class EcuClient:
         the level is already unlocked and no key is sent. Refusals raise SecurityRefusedError.
         """
         odd = level if level % 2 else level - 1
-        name, configured = self.security.for_level(odd)
-        if algorithm is not None:
-            name = algorithm
-        security.get(name)  # an unknown name fails before the ECU counts an attempt
+        compute = self._key_function(odd, algorithm, params)  # fails before any request
         with self.exchange.lock:  # seed and key back to back, no tester present between
             seed = self.request_seed(odd)
             if seed and not any(seed):
                 logger.info("[%s] security level 0x%02X already unlocked", self.address, odd)
                 return
-            key = security.compute_key(name, odd, seed, configured if params is None else params)
+            key = compute(seed)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
-                    "[%s] level 0x%02X: %d-byte seed, %d-byte key from %r",
+                    "[%s] level 0x%02X: %d-byte seed, %d-byte key",
                     self.address,
                     odd,
                     len(seed),
                     len(key),
-                    name,
                 )
             self.send_key(odd + 1, key)
         logger.info("[%s] security level 0x%02X unlocked", self.address, odd)
 
+    def _key_function(
+        self, odd: int, algorithm: str | None, params: Mapping[str, object] | None
+    ) -> Callable[[bytes], bytes]:
+        """seed -> key for ``odd``: the call's algorithm, the settings', or udsoncan's config."""
+        chosen = self.security.for_level(odd)
+        if algorithm is not None:
+            chosen = (algorithm, chosen[1] if chosen else {})
+        if chosen is not None:
+            name, configured = chosen
+            security.get(name)  # an unknown name fails before the ECU counts an attempt
+            use = configured if params is None else params
+            return lambda seed: security.compute_key(name, odd, seed, use)
+        algo = self.uds.config.get("security_algo")
+        if algo is None:
+            raise SecurityAccessError(
+                f"[{self.address}] no security algorithm configured for level 0x{odd:02X}; "
+                f"known algorithms: {', '.join(security.names())}"
+            )
+        extra = self.uds.config.get("security_algo_params") if params is None else params
+
+        def from_config(seed: bytes) -> bytes:
+            try:
+                key = algo(odd, seed, extra)
+            except DiagkitError:
+                raise
+            except Exception as exc:  # a user-supplied algorithm may fail in any way
+                raise SecurityAccessError(
+                    f"[{self.address}] key computation for level 0x{odd:02X} failed: {exc}"
+                ) from exc
+            if not isinstance(key, (bytes, bytearray)):
+                raise SecurityAccessError(
+                    f"[{self.address}] the security algorithm returned "
+                    f"{type(key).__name__}, expected bytes"
+                )
+            return bytes(key)
+
+        return from_config
+
     # -- data identifiers and memory ----------------------------------------------------------
 
-    def read_did(self, did: int) -> Any:
-        """ReadDataByIdentifier (0x22) of one DID, decoded with its profile codec."""
+    def read_did(self, did: int | str) -> Any:
+        """ReadDataByIdentifier (0x22) of one DID (number or name), decoded with its codec."""
         codecs = self.dids
-        codecs.codec(did)  # refuse an unknown DID before anything is sent
-        pdu = self.request(read_request(did))
-        return codecs.decode_read(did, pdu, self._tolerate_zero_padding)
+        number = codecs.resolve(did)
+        codecs.codec(number)  # refuse an unknown DID before anything is sent
+        pdu = self.request(read_request(number))
+        return codecs.decode_read(number, pdu, self._tolerate_zero_padding)
 
-    def read_dids(self, dids: Sequence[int]) -> dict[int, Any]:
-        """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded."""
-        response = self._call(self.uds.read_data_by_identifier, list(dids))
+    def read_dids(self, dids: Sequence[int | str]) -> dict[int, Any]:
+        """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded, by number."""
+        numbers = [self.dids.resolve(did) for did in dids]
+        response = self._call(self.uds.read_data_by_identifier, numbers)
         return dict(response.service_data.values)
 
-    def write_did(self, did: int, value: Any) -> None:
-        """WriteDataByIdentifier (0x2E) of one DID, encoded with its profile codec."""
-        request = self.dids.encode_write(did, value)
+    def write_did(self, did: int | str, value: Any) -> None:
+        """WriteDataByIdentifier (0x2E) of one DID (number or name), encoded with its codec."""
+        number = self.dids.resolve(did)
+        request = self.dids.encode_write(number, value)
         pdu = self.request(request)
         if pdu[1:3] != request[1:3]:
             raise InvalidResponseError(
-                f"WriteDataByIdentifier (0x2E) [{self.address}]: asked for DID 0x{did:04X}, "
+                f"WriteDataByIdentifier (0x2E) [{self.address}]: asked for DID 0x{number:04X}, "
                 f"got {pdu.hex(' ')}"
             )
 
@@ -280,9 +319,10 @@ class EcuClient:
 
     # -- DTCs ---------------------------------------------------------------------------------
 
-    def read_dtcs(self, status_mask: int = 0xFF) -> list[Dtc]:
-        """ReadDTCInformation reportDTCByStatusMask (0x19 0x02)."""
-        response = self._call(self.uds.get_dtc_by_status_mask, status_mask)
+    def read_dtcs(self, status_mask: int | None = None) -> list[Dtc]:
+        """ReadDTCInformation reportDTCByStatusMask (0x19 0x02); default: the profile mask."""
+        mask = self.dtc_status_mask if status_mask is None else status_mask
+        response = self._call(self.uds.get_dtc_by_status_mask, mask)
         return list(response.service_data.dtcs)
 
     def clear_dtcs(self, group: int = 0xFFFFFF, memory_selection: int | None = None) -> None:

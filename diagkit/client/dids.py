@@ -23,12 +23,29 @@ WRITE_DID = 0x2E
 class DidCodecs:
     """The codec of each configured DID, built on first use and then reused."""
 
-    def __init__(self, definitions: Mapping[int | str, CodecDefinition] | None = None) -> None:
+    def __init__(
+        self,
+        definitions: Mapping[int | str, CodecDefinition] | None = None,
+        names: Mapping[str, int] | None = None,
+    ) -> None:
         self.definitions: dict[int | str, CodecDefinition] = dict(definitions or {})
+        self.names: dict[str, int] = dict(names or {})
         self._codecs: dict[int, DidCodec] = {}
+        self._lengths: dict[int, int | None] = {}
 
     def __contains__(self, did: object) -> bool:
         return did in self.definitions or "default" in self.definitions
+
+    def resolve(self, ref: int | str) -> int:
+        """The DID ``ref`` names: a number, or a name from the profile (``"vin"``)."""
+        if isinstance(ref, str):
+            try:
+                return self.names[ref]
+            except KeyError:
+                known = ", ".join(sorted(self.names)) or "none"
+                raise ConfigurationError(f"no DID named {ref!r} (known: {known})") from None
+        check_did(ref)
+        return ref
 
     def codec(self, did: int) -> DidCodec:
         """The codec of ``did``; ConfigurationError when neither it nor a default is configured."""
@@ -51,10 +68,14 @@ class DidCodecs:
 
     def length(self, did: int) -> int | None:
         """The encoded length of ``did``, or ``None`` when its codec reads all remaining data."""
+        if did in self._lengths:
+            return self._lengths[did]
         try:
-            return len(self.codec(did))
+            size: int | None = len(self.codec(did))
         except DidCodec.ReadAllRemainingData:
-            return None
+            size = None
+        self._lengths[did] = size
+        return size
 
     def encode_write(self, did: int, value: Any) -> bytes:
         """The WriteDataByIdentifier request ``2E hi lo <value>``."""
@@ -91,10 +112,9 @@ class DidCodecs:
 
     def decode(self, did: int, data: bytes) -> Any:
         """Decode ``data`` with the codec of ``did``; a codec failure is an invalid response."""
+        codec = self.codec(did)
         try:
-            return self.codec(did).decode(data)
-        except ConfigurationError:
-            raise
+            return codec.decode(data)
         except Exception as exc:  # a codec may fail in any way on bad data
             raise InvalidResponseError(
                 f"DID 0x{did:04X}: cannot decode {data.hex(' ')}: {exc}"

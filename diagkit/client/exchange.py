@@ -34,6 +34,9 @@ class Exchange:
         self.timing = timing
         self.lock = threading.RLock()
         self.last_activity = time.monotonic()
+        # True when a late or unrequested answer may be waiting (after a suppressed request,
+        # a timeout or a foreign answer): the next request drops it first.
+        self._stale = True
 
     def request(
         self, payload: bytes, *, suppress: bool = False, timing: Timing | None = None
@@ -52,15 +55,19 @@ class Exchange:
         start = time.monotonic()
         with self.lock:
             try:
-                connection.empty_rxqueue()
+                if self._stale:
+                    connection.empty_rxqueue()
+                    self._stale = False
                 connection.send(payload)
                 if suppress:
+                    self._stale = True
                     pdu = None
                 else:
                     pdu = await_final_response(
                         connection.recv, sid, timing or self.timing, self.address
                     )
             except DiagkitError as exc:
+                self._stale = True
                 self._log(sid, start, type(exc).__name__)
                 raise
             finally:
@@ -75,6 +82,7 @@ class Exchange:
             error = NrcError(sid, pdu[2], self.address, pdu)
             self._log(sid, start, f"NRC 0x{pdu[2]:02X} {error.nrc_name}")
             raise error
+        self._stale = True
         self._log(sid, start, "invalid response")
         raise InvalidResponseError(
             f"{service_name(sid)} (0x{sid:02X}) [{self.address}]: expected a response starting "

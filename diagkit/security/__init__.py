@@ -1,12 +1,12 @@
 """Seed/key algorithms for SecurityAccess (0x27), registered by name and found lazily.
 
 An algorithm is any object with ``compute_key(level, seed, params) -> bytes`` (the
-:class:`SecurityAlgorithm` protocol). diagkit ships ``xor`` and ``add-constant`` for benches and
-the simulated ECU; others are registered with :func:`register` or published by a package under
-the entry-point group ``diagkit.security``, loaded only when their name is first asked for::
+:class:`SecurityAlgorithm` protocol). diagkit ships ``xor_mask`` and ``add_constant`` for
+benches and the simulated ECU; others are registered with :func:`register` or published by a
+package under the entry-point group ``diagkit.security``, loaded when first asked for::
 
     [project.entry-points."diagkit.security"]
-    acme-v2 = "acme_keys:AcmeV2"
+    acme_v2 = "acme_keys:AcmeV2"
 
 The entry point names an object with ``compute_key`` (an instance, or a module with that
 function) or a class, which is instantiated without arguments.
@@ -16,7 +16,7 @@ Seeds and keys are secrets of the bench: nothing here logs them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, runtime_checkable
 
@@ -32,6 +32,7 @@ __all__ = [
     "get",
     "names",
     "register",
+    "resolve",
     "unregister",
 ]
 
@@ -96,6 +97,11 @@ def get(name: str) -> SecurityAlgorithm:
     )
 
 
+def resolve(name: str) -> Callable[[int, bytes, Mapping[str, object]], bytes]:
+    """``compute_key`` of algorithm ``name``: the resolver a profile's udsoncan config takes."""
+    return get(name).compute_key
+
+
 def compute_key(name: str, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
     """Run algorithm ``name``; its failures and non-bytes results become SecurityAccessError."""
     algorithm = get(name)
@@ -135,5 +141,5 @@ def _load(ep: EntryPoint) -> SecurityAlgorithm:
     return loaded
 
 
-register("xor", Xor())
-register("add-constant", AddConstant())
+register("xor_mask", Xor())
+register("add_constant", AddConstant())

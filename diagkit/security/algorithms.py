@@ -14,12 +14,14 @@ from diagkit.errors import SecurityAccessError
 class Xor:
     """``key[i] = seed[i] XOR mask[i % len(mask)]``.
 
-    Parameters: ``mask``, bytes or a hex string (``"A5"``, ``"DEADBEEF"``), one byte or more.
+    Parameters: ``mask``, bytes, a hex string (``"A5"``, ``"00FF"``) or an integer, taken
+    big-endian in as few bytes as it needs (``0x5A5AA5A5``: 4 bytes; use a string to keep
+    leading zero bytes).
     """
 
     def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
         """XOR the seed with the repeated mask."""
-        mask = _bytes_param(params, "mask", "xor")
+        mask = _bytes_param(params, "mask", "xor_mask")
         return bytes(b ^ mask[i % len(mask)] for i, b in enumerate(seed))
 
 
@@ -32,15 +34,17 @@ class AddConstant:
     def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
         """Add the constant to the seed read as one big-endian unsigned number."""
         if not seed:
-            raise SecurityAccessError("add-constant needs a seed of one byte or more")
-        constant = _int_param(params, "constant", "add-constant")
+            raise SecurityAccessError("add_constant needs a seed of one byte or more")
+        constant = _int_param(params, "constant", "add_constant")
         total = (int.from_bytes(seed, "big") + constant) % (1 << (8 * len(seed)))
         return total.to_bytes(len(seed), "big")
 
 
 def _bytes_param(params: Mapping[str, object], name: str, algorithm: str) -> bytes:
     value = params.get(name)
-    if isinstance(value, (bytes, bytearray)):
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        data = value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
+    elif isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     elif isinstance(value, str):
         try:
@@ -51,7 +55,8 @@ def _bytes_param(params: Mapping[str, object], name: str, algorithm: str) -> byt
             ) from exc
     else:
         raise SecurityAccessError(
-            f"{algorithm} needs parameter {name!r} as bytes or a hex string, got {value!r}"
+            f"{algorithm} needs parameter {name!r} as bytes, a hex string or a non-negative "
+            f"integer, got {value!r}"
         )
     if not data:
         raise SecurityAccessError(f"{algorithm}: parameter {name!r} is empty")
