@@ -1,11 +1,17 @@
-"""No client thread (tester present) may outlive a test."""
+"""No client thread (tester present) may outlive a test; ``tests.`` modules are importable."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+_ROOT = Path(__file__).resolve().parents[3]
+if str(_ROOT) not in sys.path:  # `tests` is not installed; the suites import from this checkout
+    sys.path.insert(0, str(_ROOT))
 
 
 @pytest.fixture(autouse=True)

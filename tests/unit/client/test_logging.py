@@ -17,7 +17,7 @@ KEY = b"\xff\x99\x33\x44"  # SEED xor A5: what the ECU expects
 def unlock(caplog: pytest.LogCaptureFixture, level: int) -> None:
     caplog.set_level(level, logger="diagkit")
     ecu = ScriptedEcu({b"\x27\x01": [b"\x67\x01" + SEED], b"\x27\x02" + KEY: [b"\x67\x02"]})
-    settings = SecuritySettings(algorithm="xor", params={"mask": "A5"})
+    settings = SecuritySettings(algorithm="xor_mask", params={"mask": "A5"})
     with EcuClient(MemoryTransport(ecu), address="engine", security_settings=settings) as c:
         c.unlock(0x01)
     assert ecu.unexpected == []

@@ -85,7 +85,7 @@ def test_nrcs_outside_the_enum_keep_their_byte_and_range_name(code: int, name: s
 def test_security_refusals_are_both_nrc_and_security_errors(
     step: str, script: dict[bytes, list[bytes]]
 ) -> None:
-    settings = SecuritySettings(algorithm="xor", params={"mask": "A5"})
+    settings = SecuritySettings(algorithm="xor_mask", params={"mask": "A5"})
     with (
         EcuClient(MemoryTransport(ScriptedEcu(script)), security_settings=settings) as client,
         pytest.raises(SecurityRefusedError) as info,
@@ -100,7 +100,7 @@ def test_unknown_security_algorithm_lists_the_known_ones_before_any_request() ->
     transport = MemoryTransport(ScriptedEcu({b"\x27\x01": [b"\x67\x01\x12\x34"]}))
     with (
         EcuClient(transport, security_settings=SecuritySettings(algorithm="nope")) as client,
-        pytest.raises(SecurityAccessError, match=r"'nope'.*add-constant.*xor"),
+        pytest.raises(SecurityAccessError, match=r"'nope'.*add_constant.*xor_mask"),
     ):
         client.unlock(0x01)
     assert transport.sent == []

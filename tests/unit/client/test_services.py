@@ -238,18 +238,20 @@ def test_unlock_sends_the_key_of_the_configured_algorithm() -> None:
     # xor with mask A5 5A: seed 12 34 -> key B7 6E
     ecu = ScriptedEcu({b"\x27\x03": [b"\x67\x03\x12\x34"], b"\x27\x04\xb7\x6e": [b"\x67\x04"]})
     transport = MemoryTransport(ecu)
-    settings = SecuritySettings(algorithm="xor", params={"mask": "A55A"})
+    settings = SecuritySettings(algorithm="xor_mask", params={"mask": "A55A"})
     with EcuClient(transport, security_settings=settings) as client:
         client.unlock(0x03)
     assert transport.sent == [b"\x27\x03", b"\x27\x04\xb7\x6e"]
 
 
 def test_unlock_uses_the_level_specific_algorithm() -> None:
-    # add-constant 1 on seed 00 FF -> 01 00
+    # add_constant 1 on seed 00 FF -> 01 00
     ecu = ScriptedEcu({b"\x27\x11": [b"\x67\x11\x00\xff"], b"\x27\x12\x01\x00": [b"\x67\x12"]})
     transport = MemoryTransport(ecu)
     settings = SecuritySettings(
-        algorithm="xor", params={"mask": "FF"}, levels={0x11: ("add-constant", {"constant": 1})}
+        algorithm="xor_mask",
+        params={"mask": "FF"},
+        levels={0x11: ("add_constant", {"constant": 1})},
     )
     with EcuClient(transport, security_settings=settings) as client:
         client.unlock(0x12)  # the even SendKey level names the same pair
@@ -259,7 +261,7 @@ def test_unlock_uses_the_level_specific_algorithm() -> None:
 def test_unlock_with_an_all_zero_seed_sends_no_key() -> None:
     ecu = ScriptedEcu({b"\x27\x01": [b"\x67\x01\x00\x00"]})
     transport = MemoryTransport(ecu)
-    with EcuClient(transport, security_settings=SecuritySettings(algorithm="xor")) as client:
+    with EcuClient(transport, security_settings=SecuritySettings(algorithm="xor_mask")) as client:
         client.unlock(0x01)
     assert transport.sent == [b"\x27\x01"]
 

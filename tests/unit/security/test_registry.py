@@ -38,8 +38,8 @@ def fake_entry_points(*eps: EntryPoint) -> object:
 
 
 def test_builtins_are_registered() -> None:
-    assert {"xor", "add-constant"} <= set(registry.names())
-    assert isinstance(registry.get("xor"), SecurityAlgorithm)
+    assert {"xor_mask", "add_constant"} <= set(registry.names())
+    assert isinstance(registry.get("xor_mask"), SecurityAlgorithm)
 
 
 def test_register_get_and_unregister() -> None:
@@ -65,7 +65,7 @@ def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(SecurityAccessError) as info:
         registry.get("acme-v9")
     assert "unknown security algorithm 'acme-v9'" in str(info.value)
-    assert "add-constant, xor" in str(info.value)
+    assert "add_constant, xor_mask" in str(info.value)
 
 
 def test_entry_points_are_listed_without_loading_and_loaded_on_first_use(
