@@ -9,7 +9,9 @@ Code written for ``isotp.socket`` ports by changing one import::
     s.bind("can0", isotp.Address(isotp.AddressingMode.Normal_11bits, txid=0x7E0, rxid=0x7E8))
 
 Differences that protect the user: values are range checked (ConfigurationError), options
-survive ``bind()``, errors are diagkit errors, and ``recv()`` returns None on timeout.
+survive ``bind()``, errors are diagkit errors, ``recv()`` returns None on timeout (and
+raises instead of truncating a PDU larger than ``max_pdu_size``), and ``timeout=0`` means
+non-blocking (python-can-isotp ignores 0 and blocks).
 """
 
 from __future__ import annotations

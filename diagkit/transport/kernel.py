@@ -93,9 +93,16 @@ class KernelTransport(Transport):
         return self._socket.fileno()
 
     def send(self, pdu: bytes, timeout: float | None = None) -> None:
-        """Send one PDU; ``timeout`` in seconds, ``None`` for ``send_timeout``."""
+        """Send one PDU of at most ``max_pdu_size`` bytes; ``timeout`` in seconds, ``None``
+        for ``send_timeout``."""
         if self._socket.closed:
             raise TransportClosedError("send: the kernel transport is closed")
+        limit = self._socket.max_pdu_size
+        if isinstance(pdu, (bytes, bytearray, memoryview)) and len(pdu) > limit:
+            raise ConfigurationError(
+                f"send: the PDU has {len(pdu)} bytes, more than this transport's max_pdu_size "
+                f"{limit}; nothing was sent"
+            )
         wait = (
             self._send_timeout if timeout is None else _seconds("timeout", timeout, allow_zero=True)
         )

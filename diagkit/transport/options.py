@@ -54,7 +54,10 @@ U32 = struct.Struct("=I")
 
 
 class Flags(enum.IntFlag):
-    """``CAN_ISOTP_*`` behaviour flags of ``can_isotp_options.flags`` (linux/can/isotp.h)."""
+    """``CAN_ISOTP_*`` behaviour flags of ``can_isotp_options.flags`` (linux/can/isotp.h).
+
+    Kernels older than a flag accept it silently and ignore it (isotp.c does not check flags).
+    """
 
     LISTEN_MODE = 0x0001  # listen only: never send flow control
     EXTEND_ADDR = 0x0002  # ext_address byte first in every frame (extended/mixed addressing)
@@ -69,7 +72,7 @@ class Flags(enum.IntFlag):
     WAIT_TX_DONE = 0x0400  # send() blocks until the PDU is on the bus and reports its errors
     SF_BROADCAST = 0x0800  # 1-to-N functional addressing: single frames only, no rx id (5.11+)
     CF_BROADCAST = 0x1000  # 1-to-N transmission without flow control, not ISO (5.19+)
-    DYN_FC_PARMS = 0x2000  # take BS/STmin from every FC, not only the first (6.8+)
+    DYN_FC_PARMS = 0x2000  # take BS/STmin from every FC, not only the first (6.9+)
 
 
 _ALL_FLAGS = 0x3FFF

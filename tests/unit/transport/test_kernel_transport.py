@@ -68,6 +68,14 @@ def test_recv_waits_with_the_given_timeout_and_returns_none(fakes: list[FakeKern
         assert transport.recv(0) is None
 
 
+def test_send_refuses_a_pdu_over_max_pdu_size(fakes: list[FakeKernelSocket]) -> None:
+    with KernelTransport("vcan0", NORMAL, max_pdu_size=100) as transport:
+        with pytest.raises(ConfigurationError, match=r"101 bytes, more than .* max_pdu_size 100"):
+            transport.send(bytes(101))
+        transport.send(bytes(100))
+    assert [len(data) for data, _ in fakes[0].sent] == [100]
+
+
 def test_send_errors_surface_at_send(fakes: list[FakeKernelSocket]) -> None:
     with KernelTransport("vcan0", NORMAL) as transport:
         fakes[0].send_error = os_error(errno.ECOMM)
