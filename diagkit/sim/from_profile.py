@@ -6,7 +6,9 @@ else the first all-zero, all-space or all-'0' record the codec accepts. Keys are
 the algorithm the profile names (looked up in :mod:`diagkit.security` when a key is checked, so
 an unset ``key_env`` only matters once that level is used). A region's erase and checksum
 routines erase it and compare its CRC-32; download into a region needs the security level of
-its erase routine. ``simulation.faults`` become :class:`~diagkit.sim.faults.Fault` values.
+its erase routine. A DID's ``session`` applies to reading and writing, as the profile
+documents it. ``simulation.faults`` become :class:`~diagkit.sim.faults.Fault` values;
+``late: true`` answers after twice the client's P2 plus 0.1 s.
 """
 
 from __future__ import annotations

@@ -152,7 +152,10 @@ class SimEcuSpec:
     announced in the DiagnosticSessionControl response, ``s3`` the session timeout,
     ``reset_time`` how long the ECU stays silent after an ECUReset.
     ``max_block_length`` is the maxNumberOfBlockLength announced by RequestDownload (it counts
-    the TransferData SID and block sequence counter).
+    the TransferData SID and block sequence counter). ``sessions`` maps each session the ECU
+    offers to the sessions it may be entered from (``None``: any; otherwise 0x7E).
+    ``security_levels`` are keyed by their odd RequestSeed value; a level "needed" by a DID,
+    routine, region or service must be the one unlocked.
     """
 
     name: str = "ecu"
