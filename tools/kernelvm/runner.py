@@ -25,6 +25,7 @@ from .result import BootObservation, Status, VmResult, classify, retryable
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.05  # seconds between looks at markers and output files
+KILL_WAIT = 30.0  # seconds for a SIGKILLed QEMU to be reaped
 _ENV_DROP = ("PYTEST_CURRENT_TEST",)
 
 
@@ -136,11 +137,11 @@ def _boot_once(
                 if killed_by:
                     log.warning("killing QEMU: %s", killed_by)
                     proc.kill()
-                    proc.wait()
+                    proc.wait(timeout=KILL_WAIT)
         finally:
             if proc.poll() is None:  # interrupted (e.g. KeyboardInterrupt): never leak QEMU
                 proc.kill()
-                proc.wait()
+                proc.wait(timeout=KILL_WAIT)
             for p in pumps:
                 p.close()
     booted = boot_time is not None or (run_dir / "booted").exists()
