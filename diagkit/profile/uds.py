@@ -127,11 +127,13 @@ class UdsSection(BaseModel):
                 )
             )
         if self.request_timeout is not None and self.request_timeout < self.p2:
+            default = "request_timeout" not in self.model_fields_set
             findings.append(
                 (
                     ("request_timeout",),
-                    f"{format_seconds(self.request_timeout)} is shorter than p2 "
-                    f"({format_seconds(self.p2)}); no answer could ever arrive in time",
+                    f"{format_seconds(self.request_timeout)}{' (the default)' if default else ''}"
+                    f" is shorter than p2 ({format_seconds(self.p2)}); no answer could ever "
+                    "arrive in time: raise it, or set it to null for no overall limit",
                 )
             )
         raise_findings(findings)

@@ -40,7 +40,10 @@ def _path_key(key: object) -> str | int:
 
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document; raise :class:`InvalidProfileError` on syntax, tags, duplicates."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise InvalidProfileError([_reader_problem(file, text, exc)]) from None
     try:
         try:
             node = loader.get_single_node()
@@ -52,6 +55,8 @@ def parse_yaml(text: str, file: str) -> Document:
                 if walker.problems:
                     raise InvalidProfileError(walker.problems)
                 document.data = loader.construct_document(node)
+        except yaml.reader.ReaderError as exc:
+            raise InvalidProfileError([_reader_problem(file, text, exc)]) from None
         except yaml.constructor.ConstructorError as exc:
             raise InvalidProfileError([_problem(file, exc, _tag_message(exc))]) from None
         except yaml.MarkedYAMLError as exc:
@@ -105,6 +110,15 @@ def parse_json(text: str, file: str) -> Document:
 def _problem(file: str, exc: yaml.MarkedYAMLError, message: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     return Problem(file, None if mark is None else mark.line + 1, (), message)
+
+
+def _reader_problem(file: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    line = text[: exc.position].count("\n") + 1
+    if isinstance(exc.character, int):
+        what = f"character U+{exc.character:04X} is not allowed in YAML"
+    else:
+        what = f"not readable YAML: {exc.reason}"
+    return Problem(file, line, (), what)
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
