@@ -10,7 +10,7 @@ skip udsoncan's per-request objects entirely.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
@@ -22,17 +22,23 @@ from udsoncan.common.MemoryLocation import MemoryLocation
 from udsoncan.Response import Response
 from udsoncan.services.DiagnosticSessionControl import DiagnosticSessionControl
 from udsoncan.services.ECUReset import ECUReset
+from udsoncan.services.ReadDataByIdentifier import ReadDataByIdentifier
 from udsoncan.services.RoutineControl import RoutineControl
 
 from diagkit import security
-from diagkit.client.dids import DidCodecs, read_request
+from diagkit.client.dids import DidCodecs
 from diagkit.client.errors import NrcError, SecurityRefusedError, uds_errors
 from diagkit.client.exchange import Exchange
 from diagkit.client.tester_present import Sender, TesterPresentKeeper
 from diagkit.client.timing import Timing
-from diagkit.client.uds import UdsClient, client_config
+from diagkit.client.uds import UdsClient, client_config, positive_response
 from diagkit.connection import TransportConnection
-from diagkit.errors import DiagkitError, InvalidResponseError, SecurityAccessError
+from diagkit.errors import (
+    ConfigurationError,
+    DiagkitError,
+    InvalidResponseError,
+    SecurityAccessError,
+)
 from diagkit.transport.base import Transport
 
 logger = logging.getLogger("diagkit.client")
@@ -287,15 +293,37 @@ class EcuClient:
         """ReadDataByIdentifier (0x22) of one DID (number or name), decoded with its codec."""
         codecs = self.dids
         number = codecs.resolve(did)
-        codecs.codec(number)  # refuse an unknown DID before anything is sent
-        pdu = self.request(read_request(number))
+        pdu = self.exchange.request(codecs.read_request(number))
+        assert pdu is not None
         return codecs.decode_read(number, pdu, self._tolerate_zero_padding)
 
     def read_dids(self, dids: Sequence[int | str]) -> dict[int, Any]:
         """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded, by number."""
         numbers = [self.dids.resolve(did) for did in dids]
-        response = self._call(self.uds.read_data_by_identifier, numbers)
-        return dict(response.service_data.values)
+        config = self.uds.config["data_identifiers"]
+        with uds_errors(self.address):
+            request = ReadDataByIdentifier.make_request(numbers, config).get_payload()
+        pdu = self.exchange.request(request)
+        assert pdu is not None
+        try:
+            with uds_errors(self.address):
+                response = ReadDataByIdentifier.interpret_response(
+                    positive_response(ReadDataByIdentifier, pdu),
+                    didlist=numbers,
+                    didconfig=config,
+                    tolerate_zero_padding=self._tolerate_zero_padding,
+                )
+        except ConfigurationError as exc:  # a DID we did not ask for and cannot parse
+            raise InvalidResponseError(
+                f"ReadDataByIdentifier (0x22) [{self.address}]: unexpected DID in {pdu.hex(' ')}"
+            ) from exc
+        values: dict[int, Any] = response.service_data.values
+        if set(values) != set(numbers):
+            raise InvalidResponseError(
+                f"ReadDataByIdentifier (0x22) [{self.address}]: asked for "
+                f"{_dids(numbers)}, got {_dids(values)}"
+            )
+        return values
 
     def write_did(self, did: int | str, value: Any) -> None:
         """WriteDataByIdentifier (0x2E) of one DID (number or name), encoded with its codec."""
@@ -417,3 +445,7 @@ class EcuClient:
     ) -> bytes:
         response = self._call(method, routine_id, data)
         return bytes(response.service_data.routine_status_record)
+
+
+def _dids(dids: Iterable[int]) -> str:
+    return ", ".join(f"0x{did:04X}" for did in sorted(dids)) or "none"

@@ -32,6 +32,7 @@ class DidCodecs:
         self.names: dict[str, int] = dict(names or {})
         self._codecs: dict[int, DidCodec] = {}
         self._lengths: dict[int, int | None] = {}
+        self._read_requests: dict[int, bytes] = {}
 
     def __contains__(self, did: object) -> bool:
         return did in self.definitions or "default" in self.definitions
@@ -65,6 +66,14 @@ class DidCodecs:
             raise ConfigurationError(f"DID 0x{did:04X}: invalid codec: {exc}") from exc
         self._codecs[did] = codec
         return codec
+
+    def read_request(self, did: int) -> bytes:
+        """``22 hi lo`` for a configured DID (ConfigurationError before anything is sent)."""
+        request = self._read_requests.get(did)
+        if request is None:
+            self.codec(did)
+            request = self._read_requests[did] = read_request(did)
+        return request
 
     def length(self, did: int) -> int | None:
         """The encoded length of ``did``, or ``None`` when its codec reads all remaining data."""

@@ -58,7 +58,7 @@ class Exchange:
                 if self._stale:
                     connection.empty_rxqueue()
                     self._stale = False
-                connection.send(payload)
+                connection.specific_send(payload)
                 if suppress:
                     self._stale = True
                     pdu = None

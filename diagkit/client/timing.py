@@ -97,6 +97,7 @@ def await_final_response(
     budget = timing.p2
     deadline = start + budget
     pendings = 0
+    positive = sid + 0x40
     while True:
         now = time.monotonic()
         wait_until = deadline
@@ -111,6 +112,8 @@ def await_final_response(
             if now < wait_until:  # woken early without data: keep waiting
                 continue
             raise TimerExpiredError(sid, timer, budget, address, pendings)
+        if pdu[0] == positive:  # the common case first
+            return pdu
         if is_pending(pdu, sid):
             pendings += 1
             if on_pending is not None:
