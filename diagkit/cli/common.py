@@ -1,0 +1,64 @@
+"""What several commands share: loading a profile or a bench, and the override options."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import yaml
+
+from diagkit.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from diagkit.profile import Bench, EcuProfile
+
+BACKENDS = ("kernel", "userspace", "memory")
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """FILE (a profile or a bench) plus --ecu, --interface and --backend."""
+    parser.add_argument("file", type=Path, help="ECU profile or bench file (YAML or JSON)")
+    parser.add_argument("--ecu", help="the ECU's name, when FILE is a bench")
+    parser.add_argument("--interface", help="CAN interface to use instead of the profile's")
+    parser.add_argument("--backend", choices=BACKENDS, help="transport backend to use instead")
+
+
+def is_bench(path: Path) -> bool:
+    """True when ``path`` holds a bench file (a top-level ``ecus:`` mapping)."""
+    try:
+        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # the profile loader reports the problem with file and line
+    return isinstance(document, dict) and "ecus" in document
+
+
+def load_profiles(args: argparse.Namespace) -> list[EcuProfile]:
+    """The profiles FILE names (one, or every ECU of a bench), with the overrides applied."""
+    from diagkit.profile import load_bench, load_profile  # noqa: PLC0415
+
+    path: Path = args.file
+    if is_bench(path):
+        bench: Bench = load_bench(path)
+        names = [args.ecu] if args.ecu else list(bench.ecus)
+        try:
+            profiles = [bench[name] for name in names]
+        except KeyError as exc:
+            raise ConfigurationError(str(exc.args[0])) from None
+    else:
+        if args.ecu:
+            raise ConfigurationError(f"--ecu {args.ecu}: {path} is a profile, not a bench file")
+        profiles = [load_profile(path)]
+    return [
+        p.with_overrides(interface=args.interface, backend=cast(Any, args.backend))
+        for p in profiles
+    ]
+
+
+def load_one_profile(args: argparse.Namespace) -> EcuProfile:
+    """The single ECU a command talks to; a bench needs --ecu unless it has one ECU."""
+    profiles = load_profiles(args)
+    if len(profiles) > 1:
+        names = ", ".join(p.name for p in profiles)
+        raise ConfigurationError(f"{args.file} is a bench: choose an ECU with --ecu ({names})")
+    return profiles[0]

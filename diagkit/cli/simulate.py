@@ -1,0 +1,35 @@
+"""``diagkit simulate FILE``: serve a profile (or every ECU of a bench) as simulated ECUs."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from diagkit.cli.common import add_target_arguments, load_profiles
+
+
+def add_subparser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "simulate", help="answer like the ECUs of a profile or bench until stopped"
+    )
+    add_target_arguments(parser)
+    parser.add_argument(
+        "--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from diagkit.sim import run_bench  # noqa: PLC0415
+
+    profiles = load_profiles(args)
+    with run_bench(profiles) as server:
+        for profile in profiles:
+            print(f"simulating {profile.name} on {profile.interface} ({profile.backend})")
+        deadline = None if args.duration is None else time.monotonic() + args.duration
+        while deadline is None or time.monotonic() < deadline:
+            remaining = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            if server.wait(max(remaining, 0.0)):
+                break
+    return 0
