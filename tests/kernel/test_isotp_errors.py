@@ -65,9 +65,9 @@ def test_a_send_error_without_wait_tx_done_surfaces_at_the_next_recv(classic_ifa
 def test_recv_returns_none_within_its_timeout(classic_iface: str) -> None:
     with KernelTransport(classic_iface, TESTER) as tester:
         started = time.monotonic()
-        assert tester.recv(timeout=0.3) is None
+        assert tester.recv(timeout=1.0) is None
         elapsed = time.monotonic() - started
-    assert 0.25 < elapsed < 2 * 0.3
+    assert 0.95 < elapsed < 2 * 1.0
 
 
 def test_consecutive_frames_that_stop_are_a_transfer_error(classic_iface: str) -> None:
