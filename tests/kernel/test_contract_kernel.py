@@ -14,13 +14,13 @@ from diagkit.transport.address import Address
 from diagkit.transport.base import Transport
 from diagkit.transport.kernel import KernelTransport
 from diagkit.transport.options import LinkLayerOptions, LinkLayerProtocol, SocketOptions
-from tests.contract import contract_suite
 from tests.contract.contract_suite import (
     MakePair,
     test_close_is_idempotent,
     test_context_manager_closes_both_ends,
     test_empty_pdu_is_refused,
     test_many_exchanges_in_a_row_keep_their_order,
+    test_pdu_over_max_pdu_size_is_refused_and_nothing_is_sent,
     test_pdu_over_receiver_limit_is_never_delivered_truncated,
     test_queued_pdus_are_received_in_send_order,
     test_recv_timeout_returns_none_within_its_timeout,
@@ -82,13 +82,3 @@ def make_pair(request: pytest.FixtureRequest, leak_check: list[Transport]) -> It
     yield make
     for transport in opened:
         transport.close()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="KernelTransport.send does not refuse a PDU over its max_pdu_size: it sends it "
-    "(only the can-isotp module's own limit applies) and the peer drops it as truncated",
-)
-def test_pdu_over_max_pdu_size_is_refused_and_nothing_is_sent(make_pair: MakePair) -> None:
-    # A new function, so the mark does not leak onto the shared suite function.
-    contract_suite.test_pdu_over_max_pdu_size_is_refused_and_nothing_is_sent(make_pair)
