@@ -109,26 +109,32 @@ class EcuClient:
         dtc_status_mask: int = 0xFF,
     ) -> None:
         self.address = address
-        self._base_timing = timing or Timing()
-        self.connection = TransportConnection(transport, address, send_timeout=send_timeout)
-        self.connection.open()
-        self.exchange = Exchange(self.connection, address, self._base_timing)
-        self.uds = UdsClient(self.exchange, client_config(config, self._base_timing))
-        self.dids = DidCodecs(self.uds.config.get("data_identifiers"), did_names)
-        self.dtc_status_mask = dtc_status_mask
-        self.security = security_settings or SecuritySettings()
-        self.keep_alive = keep_alive or KeepAlive()
         self.functional = functional
-        sender = functional if self.keep_alive.functional else None
-        if self.keep_alive.functional and functional is None:
-            raise ValueError("KeepAlive(functional=True) needs a functional sender")
-        self.keeper = TesterPresentKeeper(
-            self.exchange,
-            interval=self.keep_alive.interval,
-            suppress=self.keep_alive.suppress,
-            functional=sender,
-        )
-        self._tolerate_zero_padding = bool(self.uds.config.get("tolerate_zero_padding", True))
+        self.connection = TransportConnection(transport, address, send_timeout=send_timeout)
+        try:
+            self._base_timing = timing or Timing()
+            self.keep_alive = keep_alive or KeepAlive()
+            if self.keep_alive.functional and functional is None:
+                raise ConfigurationError("KeepAlive(functional=True) needs a functional sender")
+            self.security = security_settings or SecuritySettings()
+            self.exchange = Exchange(self.connection, address, self._base_timing)
+            with uds_errors(address):
+                self.uds = UdsClient(self.exchange, client_config(config, self._base_timing))
+            self.dids = DidCodecs(self.uds.config.get("data_identifiers"), did_names)
+            self.dtc_status_mask = dtc_status_mask
+            self.keeper = TesterPresentKeeper(
+                self.exchange,
+                interval=self.keep_alive.interval,
+                suppress=self.keep_alive.suppress,
+                functional=functional if self.keep_alive.functional else None,
+            )
+            self._tolerate_zero_padding = bool(self.uds.config.get("tolerate_zero_padding", True))
+            self.connection.open()
+        except BaseException:  # the client owns the transports, even when it fails to start
+            self.connection.close()
+            if functional is not None:
+                functional.close()
+            raise
 
     # -- lifecycle ----------------------------------------------------------------------------
 
