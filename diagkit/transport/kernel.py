@@ -60,6 +60,7 @@ class KernelTransport(Transport):
                 f"options must be a SocketOptions, got {type(options).__name__}"
             )
         self._socket = IsoTpSocket()
+        self._timeout: float | None = None  # what the socket has now: set only on change
         try:
             self._socket.max_pdu_size = max_pdu_size
             self._socket.configure(_with_flags(options, Flags.WAIT_TX_DONE))
@@ -106,14 +107,18 @@ class KernelTransport(Transport):
         wait = (
             self._send_timeout if timeout is None else _seconds("timeout", timeout, allow_zero=True)
         )
-        self._socket.settimeout(wait)
+        if wait != self._timeout:
+            self._socket.settimeout(wait)
+            self._timeout = wait
         self._socket.send(pdu)
 
     def recv(self, timeout: float) -> bytes | None:
         """The next PDU, or None when none arrived within ``timeout`` seconds."""
         if self._socket.closed:
             raise TransportClosedError("recv: the kernel transport is closed")
-        self._socket.settimeout(_seconds("timeout", timeout, allow_zero=True))
+        if timeout != self._timeout:
+            self._socket.settimeout(_seconds("timeout", timeout, allow_zero=True))
+            self._timeout = timeout
         return self._socket.recv()
 
     def close(self) -> None:
