@@ -170,28 +170,29 @@ def load_profile(
 
 
 def parse_profile(
-    source: str | Mapping[str, Any],
+    document: str | Mapping[str, Any],
     *,
-    source_name: str = "<profile>",
+    source: str = "<profile>",
     base_dir: str | FilePath | None = None,
     json_format: bool = False,
 ) -> EcuProfile:
     """Validate a profile given as YAML/JSON text or as an already parsed mapping.
 
-    ``extends:`` is resolved relative to ``base_dir`` (default: the current directory).
+    ``source`` names it in messages; ``extends:`` is resolved relative to ``base_dir``
+    (default: the current directory).
     """
     directory = FilePath(base_dir) if base_dir is not None else FilePath.cwd()
-    if isinstance(source, str):
-        document = parse_text(source, source_name, json_format=json_format)
-    elif isinstance(source, Mapping):
-        document = Document(dict(source))
+    if isinstance(document, str):
+        parsed = parse_text(document, source, json_format=json_format)
+    elif isinstance(document, Mapping):
+        parsed = Document(dict(document))
     else:
-        kind = type(source).__name__
+        kind = type(document).__name__
         raise InvalidProfileError(
-            [Problem(source_name, None, (), f"expected text or a mapping, got {kind}")]
+            [Problem(source, None, (), f"expected text or a mapping, got {kind}")]
         )
-    data, locations = resolve(document, source_name, directory.resolve())
-    return validate_profile(data, source_name, locations)
+    data, locations = resolve(parsed, source, directory.resolve())
+    return validate_profile(data, source, locations)
 
 
 def load_bench(path: str | FilePath) -> Bench:

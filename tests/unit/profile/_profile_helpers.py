@@ -21,8 +21,8 @@ addressing:
 """
 
 
-def problems_of(text: str, source_name: str = "t.yaml") -> list[Problem]:
+def problems_of(text: str, source: str = "t.yaml") -> list[Problem]:
     """The problems a profile text is rejected with (fails the test when it is accepted)."""
     with pytest.raises(InvalidProfileError) as caught:
-        parse_profile(text, source_name=source_name)
+        parse_profile(text, source=source)
     return list(caught.value.problems)
