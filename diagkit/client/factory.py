@@ -56,15 +56,14 @@ def load_target(
 def timing_of(profile: EcuProfile) -> Timing:
     """The client timing of the profile's ``uds:`` section.
 
-    ``request_timeout`` applies only when the file sets it: by default nothing but P2 and P2*
-    bounds a request, so any number of 0x78 pendings can extend it (ISO 14229-2).
+    Without a ``request_timeout`` in the file, nothing but P2 and P2* bounds a request, so any
+    number of 0x78 pendings can extend it (ISO 14229-2).
     """
     uds = profile.uds
-    explicit = "request_timeout" in uds.model_fields_set
     return Timing(
         p2=uds.p2,
         p2_star=uds.p2_star,
-        request_timeout=uds.request_timeout if explicit else None,
+        request_timeout=uds.request_timeout,
         use_server_timing=uds.use_server_timing,
     )
 

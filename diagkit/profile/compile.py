@@ -176,6 +176,7 @@ def udsoncan_config(
     config["exception_on_unexpected_response"] = True
     config["p2_timeout"] = uds.p2
     config["p2_star_timeout"] = uds.p2_star
+    # udsoncan types it float but treats None as "no overall limit" (Client.send_request)
     config["request_timeout"] = cast(float, uds.request_timeout)
     config["use_server_timing"] = uds.use_server_timing
     config["standard_version"] = uds.standard_version

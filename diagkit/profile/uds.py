@@ -98,7 +98,9 @@ class UdsSection(BaseModel):
         default=5.0, gt=0, le=MAX_P2_STAR, description="P2* timeout after NRC 0x78"
     )
     request_timeout: Seconds | None = Field(
-        default=10.0, gt=0, description="overall limit for one request, pending answers included"
+        default=None,
+        gt=0,
+        description="overall limit for one request, pending answers included (null: none)",
     )
     use_server_timing: bool = Field(default=True, description="adopt P2/P2* announced by the ECU")
     standard_version: Literal[2006, 2013, 2020] = Field(
@@ -127,13 +129,12 @@ class UdsSection(BaseModel):
                 )
             )
         if self.request_timeout is not None and self.request_timeout < self.p2:
-            default = "request_timeout" not in self.model_fields_set
             findings.append(
                 (
                     ("request_timeout",),
-                    f"{format_seconds(self.request_timeout)}{' (the default)' if default else ''}"
-                    f" is shorter than p2 ({format_seconds(self.p2)}); no answer could ever "
-                    "arrive in time: raise it, or set it to null for no overall limit",
+                    f"{format_seconds(self.request_timeout)} is shorter than p2 "
+                    f"({format_seconds(self.p2)}); no answer could ever arrive in time: "
+                    "raise it, or set it to null for no overall limit",
                 )
             )
         raise_findings(findings)

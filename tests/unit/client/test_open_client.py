@@ -66,7 +66,7 @@ def test_profile_timing_and_tester_present_are_used() -> None:
     with open_client(profile, transport=MemoryTransport()) as client:
         assert client.timing.p2 == 0.05
         assert client.timing.p2_star == 5.0
-        assert client.timing.request_timeout == 10.0  # the file sets it
+        assert client.timing.request_timeout is None  # engine.yaml: pendings may extend a request
         assert client.keep_alive.enabled
         assert client.keep_alive.interval == 2.0
         # a transport given without a functional sender keeps tester present physical
