@@ -2,8 +2,9 @@
 
 An algorithm is any object with ``compute_key(level, seed, params) -> bytes`` (the
 :class:`SecurityAlgorithm` protocol). diagkit ships ``xor_mask`` and ``add_constant`` for
-benches and the simulated ECU; others are registered with :func:`register` or published by a
-package under the entry-point group ``diagkit.security``, loaded when first asked for::
+benches and ``aes128_cmac`` (RFC 4493); others are registered with :func:`register` or
+published by a package under the entry-point group ``diagkit.security``, loaded when first
+asked for::
 
     [project.entry-points."diagkit.security"]
     acme_v2 = "acme_keys:AcmeV2"
@@ -21,7 +22,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, runtime_checkable
 
 from diagkit.errors import SecurityAccessError
-from diagkit.security.algorithms import AddConstant, Xor
+from diagkit.security.algorithms import AddConstant, Aes128Cmac, Xor
 
 ENTRY_POINT_GROUP = "diagkit.security"
 
@@ -143,3 +144,4 @@ def _load(ep: EntryPoint) -> SecurityAlgorithm:
 
 register("xor_mask", Xor())
 register("add_constant", AddConstant())
+register("aes128_cmac", Aes128Cmac())

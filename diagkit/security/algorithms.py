@@ -1,7 +1,9 @@
-"""Two simple, documented seed/key algorithms for benches and the simulated ECU.
+"""Documented seed/key algorithms for benches and the simulated ECU.
 
-Neither is secure: real ECUs use their maker's algorithm, registered as a plugin. Both keep the
-key the same length as the seed and ignore the level unless their parameters say otherwise.
+``xor_mask`` and ``add_constant`` are not secure: they exist for benches. ``aes128_cmac`` is
+the scheme many current ECUs use (key = AES-128-CMAC of the seed, RFC 4493) with a secret key
+that should come from the environment (``key_env`` in the profile). Makers' own algorithms are
+registered as plugins.
 """
 
 from __future__ import annotations
@@ -38,6 +40,41 @@ class AddConstant:
         constant = _int_param(params, "constant", "add_constant")
         total = (int.from_bytes(seed, "big") + constant) % (1 << (8 * len(seed)))
         return total.to_bytes(len(seed), "big")
+
+
+class Aes128Cmac:
+    """``key = AES-128-CMAC(K, seed)`` (RFC 4493), optionally truncated to ``key_length`` bytes.
+
+    Parameters: ``key``, the 16-byte secret as a hex string (from ``key_env``: never write it
+    into a profile), and ``key_length`` (1-16, default 16). Needs the ``cryptography`` package.
+    """
+
+    def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
+        """The CMAC of the seed under the secret key, truncated as configured."""
+        secret = params.get("key")
+        reveal = getattr(secret, "reveal", None)  # a profile's Secret hides its value
+        if callable(reveal):
+            secret = reveal()
+        key = _bytes_param({"key": secret}, "key", "aes128_cmac")
+        if len(key) != 16:
+            raise SecurityAccessError(
+                f"aes128_cmac needs a 16-byte key (32 hex digits), got {len(key)} bytes"
+            )
+        length = _int_param(
+            {"key_length": params.get("key_length", 16)}, "key_length", "aes128_cmac"
+        )
+        if not 1 <= length <= 16:
+            raise SecurityAccessError(f"aes128_cmac: key_length must be 1-16, got {length}")
+        try:
+            from cryptography.hazmat.primitives.ciphers import algorithms  # noqa: PLC0415
+            from cryptography.hazmat.primitives.cmac import CMAC  # noqa: PLC0415
+        except ImportError as exc:
+            raise SecurityAccessError(
+                "aes128_cmac needs the cryptography package: pip install cryptography"
+            ) from exc
+        mac = CMAC(algorithms.AES(key))
+        mac.update(seed)
+        return mac.finalize()[:length]
 
 
 def _bytes_param(params: Mapping[str, object], name: str, algorithm: str) -> bytes:

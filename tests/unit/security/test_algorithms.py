@@ -53,3 +53,35 @@ def test_bad_parameters_are_security_errors(
 ) -> None:
     with pytest.raises(SecurityAccessError, match=reason):
         security.compute_key(name, 0x01, seed, params)
+
+
+# RFC 4493 section 4 test vectors: K = 2b7e1516 28aed2a6 abf71588 09cf4f3c
+RFC4493_KEY = "2b7e151628aed2a6abf7158809cf4f3c"
+
+
+@pytest.mark.parametrize(
+    ("message", "tag"),
+    [
+        ("", "bb1d6929e95937287fa37d129b756746"),
+        ("6bc1bee22e409f96e93d7e117393172a", "070a16b46b4d4144f79bdd9dd04a287c"),
+    ],
+)
+def test_aes128_cmac_matches_rfc4493_vectors(message: str, tag: str) -> None:
+    algorithm = security.get("aes128_cmac")
+    key = algorithm.compute_key(0x11, bytes.fromhex(message), {"key": RFC4493_KEY})
+    assert key == bytes.fromhex(tag)
+
+
+def test_aes128_cmac_truncates_and_reads_a_hidden_key() -> None:
+    class Hidden:
+        def reveal(self) -> str:
+            return RFC4493_KEY
+
+    algorithm = security.get("aes128_cmac")
+    key = algorithm.compute_key(0x11, b"", {"key": Hidden(), "key_length": 4})
+    assert key == bytes.fromhex("bb1d6929")
+
+
+def test_aes128_cmac_refuses_a_key_of_the_wrong_size() -> None:
+    with pytest.raises(SecurityAccessError, match="16-byte key"):
+        security.get("aes128_cmac").compute_key(0x11, b"\x01", {"key": "00112233"})

@@ -65,7 +65,7 @@ def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(SecurityAccessError) as info:
         registry.get("acme-v9")
     assert "unknown security algorithm 'acme-v9'" in str(info.value)
-    assert "add_constant, xor_mask" in str(info.value)
+    assert "add_constant, aes128_cmac, xor_mask" in str(info.value)
 
 
 def test_entry_points_are_listed_without_loading_and_loaded_on_first_use(
