@@ -152,10 +152,10 @@ class EcuClient:
         """Stop the tester-present keeper and close the transport(s); idempotent."""
         self.keeper.stop()
         try:
-            self.connection.close()
-        finally:
-            if self.functional is not None:
+            if self.functional is not None:  # first: it may borrow the physical channel's bus
                 self.functional.close()
+        finally:
+            self.connection.close()
 
     def __enter__(self) -> EcuClient:
         return self

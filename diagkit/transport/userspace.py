@@ -286,6 +286,14 @@ class _SharedNotifier:
             del cls._owned[id(bus)]
         notifier.stop(timeout=NOTIFIER_TIMEOUT + 1.0)
 
+    @classmethod
+    def discard(cls, bus: can.BusABC) -> None:
+        """Stop the notifier of a bus about to shut down, whoever else still shares it."""
+        with cls._lock:
+            entry = cls._owned.pop(id(bus), None)
+        if entry is not None:
+            entry[0].stop(timeout=NOTIFIER_TIMEOUT + 1.0)
+
 
 class UserspaceTransport(Transport):
     """One ISO-TP channel run by python-can-isotp over a python-can bus.
@@ -542,6 +550,7 @@ class UserspaceTransport(Transport):
         if notifier is not None:
             _SharedNotifier.release(self._bus, notifier)
         if self._own_bus:
+            _SharedNotifier.discard(self._bus)  # its thread must not read a shut-down bus
             try:
                 self._bus.shutdown()
             except Exception:

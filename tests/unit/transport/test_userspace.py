@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,6 +37,7 @@ from diagkit.transport.options import (
     SocketOptions,
 )
 from diagkit.transport.userspace import (
+    NOTIFIER_TIMEOUT,
     UserspaceTransport,
     open_bus,
     python_can_kwargs,
@@ -585,3 +587,24 @@ def test_an_unknown_python_can_interface_is_unavailable_not_a_crash() -> None:
     )
     with pytest.raises(TransportUnavailableError, match=r"nosuchbus.*virtual"):
         open_bus(config)
+
+
+def test_the_bus_owner_may_close_before_a_transport_that_borrows_its_bus(channel: str) -> None:
+    # A client's functional sender borrows the physical channel's bus: whichever closes first,
+    # the shared notifier must not go on reading a bus that was shut down (pytest turns an
+    # exception in its thread into a failure here).
+    threads_before = set(threading.enumerate())
+    bus = can.Bus(interface="virtual", channel=channel)
+    owner = UserspaceTransport(bus, ECU, own_bus=True)
+    functional = Address(
+        AddressingMode.Normal_11bits,
+        txid=0x7DF,
+        rxid=0x7E8,
+        target_type=TargetAddressType.Functional,
+    )
+    borrower = UserspaceTransport(bus, functional)
+    owner.close()
+    time.sleep(4 * NOTIFIER_TIMEOUT)  # a notifier still running would read the closed bus now
+    borrower.close()
+    leftover = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    assert not leftover, f"threads left running after close: {leftover}"
