@@ -1,0 +1,196 @@
+"""``diagkit demo``: a simulated engine ECU and a short diagnostic session against it.
+
+It needs no hardware: it picks the best transport this machine has (the kernel's CAN_ISOTP
+sockets on a vcan interface, else userspace ISO-TP on python-can's virtual bus, else memory),
+serves the engine profile as a simulated ECU there, and talks to it as a script would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from rich.console import Console
+from rich.table import Table
+
+from diagkit.errors import DiagkitError
+
+if TYPE_CHECKING:
+    from diagkit.client import EcuClient
+    from diagkit.profile import EcuProfile
+
+PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "engine_userspace.yaml"
+DEMO_KEY_ENV = "ENGINE_SA_KEY"
+DEMO_KEY = "000102030405060708090a0b0c0d0e0f"  # the bench's AES-128 key; never a real one
+_T = TypeVar("_T")
+
+
+def add_subparser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="run a simulated ECU and a short diagnostic session against it"
+    )
+    parser.add_argument(
+        "--transport",
+        choices=("auto", "kernel", "userspace", "memory"),
+        default="auto",
+        help="auto: kernel if a vcan interface is up, else userspace, else memory",
+    )
+    parser.add_argument("--interface", default="vcan0", help="CAN interface for the kernel")
+    parser.add_argument("--profile", type=Path, default=PROFILE, help="the ECU profile to serve")
+    parser.set_defaults(func=run)
+
+
+def kernel_available(interface: str) -> str | None:
+    """None when a kernel ISO-TP socket can be used on ``interface``, else why not."""
+    if not hasattr(socket, "CAN_ISOTP"):
+        return "this Python has no socket.CAN_ISOTP (Linux only)"
+    try:
+        socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP).close()
+    except OSError as exc:
+        return f"the kernel has no CAN ISO-TP ({exc.strerror})"
+    flags = Path(f"/sys/class/net/{interface}/flags")
+    if not flags.exists():
+        return f"no interface {interface}"
+    if not int(flags.read_text(), 16) & 0x1:
+        return f"{interface} is down"
+    return None
+
+
+def choose_transport(wanted: str, interface: str) -> tuple[str, str]:
+    """The backend to use and a sentence saying why."""
+    if wanted != "auto":
+        return wanted, "chosen with --transport"
+    why_not = kernel_available(interface)
+    if why_not is None:
+        return "kernel", f"the kernel's CAN_ISOTP sockets on {interface}"
+    try:
+        import can  # noqa: F401, PLC0415
+        import isotp  # noqa: F401, PLC0415
+    except ImportError:
+        return "memory", f"in memory ({why_not}; python-can is not installed)"
+    return "userspace", f"userspace ISO-TP on python-can's virtual bus ({why_not})"
+
+
+@contextmanager
+def simulated(profile: EcuProfile) -> Iterator[EcuClient]:
+    """The simulated ECU serving ``profile`` and a client connected to it."""
+    from diagkit.client.factory import open_client  # noqa: PLC0415
+    from diagkit.sim import SimEcu, SimServer, run_bench, spec_from_profile  # noqa: PLC0415
+    from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
+
+    if profile.backend == "memory":
+        client_end, ecu_end = MemoryTransport.pair()
+        server = SimServer().add(SimEcu(spec_from_profile(profile)), ecu_end, owned=True)
+        with server.start(), open_client(profile, transport=client_end) as client:
+            yield client
+        return
+    with run_bench(profile), open_client(profile) as client:
+        yield client
+
+
+class Session:
+    """Runs the demo's steps, printing each exchange and what it took."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.steps = 0
+
+    def step(self, title: str, action: Callable[[], _T]) -> _T | None:
+        """Run one diagnostic step; a diagkit error is shown (that is part of the demo)."""
+        self.steps += 1
+        start = time.perf_counter()
+        try:
+            result = action()
+        except DiagkitError as exc:
+            elapsed = (time.perf_counter() - start) * 1000
+            self.console.print(f"[bold]{title}[/] [red]{type(exc).__name__}[/] ({elapsed:.1f} ms)")
+            self.console.print(f"    {exc}", markup=False)
+            return None
+        elapsed = (time.perf_counter() - start) * 1000
+        self.console.print(f"[bold]{title}[/] [green]ok[/] ({elapsed:.1f} ms)")
+        return result
+
+
+def run(args: argparse.Namespace) -> int:
+    from diagkit.profile import load_profile  # noqa: PLC0415
+
+    console = Console(highlight=False)
+    backend, why = choose_transport(args.transport, args.interface)
+    os.environ.setdefault(DEMO_KEY_ENV, DEMO_KEY)
+    profile = load_profile(args.profile)
+    if backend == "kernel":
+        profile = profile.with_overrides(backend="kernel", interface=args.interface)
+    elif backend != profile.backend:
+        profile = profile.with_overrides(backend=backend)  # type: ignore[arg-type]
+    console.print(f"[bold]diagkit demo[/]: simulated ECU [cyan]{profile.name}[/] over {why}")
+    started = time.perf_counter()
+    with simulated(profile) as ecu:
+        session = Session(console)
+        demo_session(session, ecu, profile)
+    total = time.perf_counter() - started
+    console.print(f"{session.steps} steps in {total:.2f} s; run `diagkit --help` for more")
+    return 0
+
+
+def demo_session(session: Session, ecu: EcuClient, profile: EcuProfile) -> None:
+    """What a diagnostic script does first: session, security, identification, DTCs."""
+    console = session.console
+    response = session.step(
+        "DiagnosticSessionControl extended (0x10 0x03)", lambda: ecu.change_session(3)
+    )
+    if response is not None:
+        p2, p2_star = ecu.timing.p2, ecu.timing.p2_star
+        console.print(
+            f"    ECU timing adopted: P2 {p2 * 1000:.0f} ms, P2* {p2_star:.1f} s; "
+            "tester present now keeps the session open"
+        )
+    session.step("SecurityAccess level 0x01 (xor_mask)", lambda: ecu.unlock(0x01))
+
+    identification = Table(title="Identification (ReadDataByIdentifier 0x22)", title_justify="left")
+    for column in ("DID", "name", "value"):
+        identification.add_column(column)
+    for name in ("vin", "ecu_serial_number", "software_version", "manufacturing_date"):
+        did = profile.did(name)
+        value = session.step(f"read {name} (0x{did.id:04X})", partial(ecu.read_did, name))
+        identification.add_row(f"0x{did.id:04X}", name, repr(value))
+    console.print(identification)
+
+    speed = session.step(
+        "read engine_speed (the ECU answers 0x78 twice first)", lambda: ecu.read_did("engine_speed")
+    )
+    console.print(f"    engine_speed = {speed}")
+    session.step(
+        "write idle_speed_target = 850 (0x2E)", lambda: ecu.write_did("idle_speed_target", 850)
+    )
+    target = session.step("read idle_speed_target back", lambda: ecu.read_did("idle_speed_target"))
+    console.print(f"    idle_speed_target = {target}")
+
+    dtcs = session.step("ReadDTCInformation by status mask (0x19 0x02)", ecu.read_dtcs) or []
+    table = Table(title="Diagnostic trouble codes", title_justify="left")
+    for column in ("DTC", "status", "test failed", "confirmed"):
+        table.add_column(column)
+    for dtc in dtcs:
+        status = dtc.status.get_byte_as_int()
+        table.add_row(
+            f"{dtc.id:06X}", f"0x{status:02X}", str(bool(status & 0x01)), str(bool(status & 0x08))
+        )
+    console.print(table)
+    session.step("ClearDiagnosticInformation (0x14)", ecu.clear_dtcs)
+    remaining = session.step("read DTCs again", ecu.read_dtcs)
+    console.print(f"    {len(remaining or [])} DTC(s) left")
+
+    routine = profile.routines[-1] if profile.routines else None
+    if routine is not None:
+        console.print("[dim]The simulated ECU is told to refuse this routine, to show an error:[/]")
+        session.step(
+            f"RoutineControl start {routine.name} (0x31 0x01 0x{routine.id:04X})",
+            lambda: ecu.start_routine(routine.id),
+        )
+    session.step("DiagnosticSessionControl default (0x10 0x01)", lambda: ecu.change_session(1))
