@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from diagkit.errors import DiagkitError
 
 # Subcommand modules, each with add_subparser(subparsers) setting func=run(args) -> int.
-COMMANDS = ("demo", "simulate", "profile")
+COMMANDS = ("demo", "simulate", "profile", "read", "dtc")
 
 
 def build_parser() -> argparse.ArgumentParser:

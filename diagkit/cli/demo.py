@@ -8,7 +8,6 @@ serves the engine profile as a simulated ECU there, and talks to it as a script 
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from diagkit.profile import EcuProfile
 
 PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "engine_userspace.yaml"
-DEMO_KEY_ENV = "ENGINE_SA_KEY"
-DEMO_KEY = "000102030405060708090a0b0c0d0e0f"  # the bench's AES-128 key; never a real one
 _T = TypeVar("_T")
 
 
@@ -123,7 +120,6 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console(highlight=False)
     backend, why = choose_transport(args.transport, args.interface)
-    os.environ.setdefault(DEMO_KEY_ENV, DEMO_KEY)
     profile = load_profile(args.profile)
     if backend == "kernel":
         profile = profile.with_overrides(backend="kernel", interface=args.interface)
