@@ -1,0 +1,418 @@
+"""The ISO 14229-1 download of one memory region, as fast as the transport allows.
+
+Order: DiagnosticSessionControl and SecurityAccess when the region needs them, the erase
+routine (RoutineControl 0x31 01 with ALFID, address and size), RequestDownload (0x34),
+TransferData (0x36) blocks, RequestTransferExit (0x37), the check routine with the expected
+CRC-32. The TransferData loop builds each request from a memoryview slice with a precomputed
+header, checks the ``76 counter`` answer itself and logs nothing per block.
+
+Retries: a TransferData request is repeated with the *same* block sequence counter when its
+answer did not come (timeout, broken ISO-TP transfer) or was 0x21 busyRepeatRequest. ISO
+14229-1 makes this safe: an ECU that already wrote the block answers the repeated counter
+positively without writing it again. Any other failure stops the sequence with a
+:class:`~diagkit.flash.errors.FlashError` that says what the region holds now.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from diagkit.codes import Nrc
+from diagkit.errors import (
+    ConfigurationError,
+    DiagkitError,
+    InvalidResponseError,
+    NegativeResponseError,
+    ResponseTimeoutError,
+    TransferError,
+    TransportTimeoutError,
+)
+from diagkit.flash.errors import FlashError, FlashVerifyError, flash_error_class
+from diagkit.flash.region import FlashRegion
+
+if TYPE_CHECKING:
+    from diagkit.client import EcuClient
+
+logger = logging.getLogger(__name__)
+
+REQUEST_DOWNLOAD = 0x34
+TRANSFER_DATA = 0x36
+REQUEST_TRANSFER_EXIT = 0x37
+ROUTINE_CONTROL = 0x31
+START_ROUTINE = 0x01
+PLAIN_DATA = 0x00
+"""dataFormatIdentifier 0x00: neither compressed nor encrypted."""
+TRANSFER_HEADER = 2
+"""maxNumberOfBlockLength counts the TransferData SID and the block sequence counter."""
+_HEADERS = tuple(bytes((TRANSFER_DATA, counter)) for counter in range(256))
+_RETRIABLE = (ResponseTimeoutError, TransferError, TransportTimeoutError)
+_BUSY = int(Nrc.busyRepeatRequest)
+
+
+class Progress(Protocol):
+    """Told ``(bytes_done, bytes_total)`` as blocks are acknowledged; ends with done == total."""
+
+    def __call__(self, done: int, total: int, /) -> None: ...
+
+
+Checksum = Callable[[bytes], bytes]
+"""The check routine's option record for the downloaded bytes."""
+
+
+def crc32_record(data: bytes) -> bytes:
+    """CRC-32 (ISO-HDLC, as zlib computes it) of ``data``, 4 bytes big-endian."""
+    return zlib.crc32(data).to_bytes(4, "big")
+
+
+@dataclass(frozen=True)
+class FlashResult:
+    """What a completed flash did; ``transfer_seconds`` covers the TransferData blocks only."""
+
+    region: str
+    address: int
+    size: int
+    max_block_length: int
+    blocks: int
+    retries: int
+    erased: bool
+    verified: bool
+    transfer_seconds: float
+    total_seconds: float
+
+    @property
+    def rate(self) -> float:
+        """TransferData throughput in bytes per second."""
+        return self.size / self.transfer_seconds if self.transfer_seconds > 0 else 0.0
+
+
+def flash(
+    client: EcuClient,
+    region: FlashRegion | int,
+    data: bytes | bytearray | memoryview,
+    *,
+    progress: Progress | None = None,
+    erase: bool = True,
+    verify: bool = True,
+    address: int | None = None,
+    fill: int | None = None,
+    data_format: int = PLAIN_DATA,
+    max_block_length: int | None = None,
+    retries: int = 2,
+    checksum: Checksum = crc32_record,
+    progress_interval: float = 0.1,
+) -> FlashResult:
+    """Download ``data`` into ``region`` (a :class:`FlashRegion` or a bare start address).
+
+    ``address`` starts the download inside the region (default: its start); ``fill`` pads the
+    data to the region's end with that byte (e.g. 0xFF, the erased value, so a whole-region
+    checksum matches). ``erase``/``verify`` skip the region's routines when False.
+    ``max_block_length`` caps the ECU's maxNumberOfBlockLength (e.g. to the transport's
+    largest PDU); ``retries`` is how often one block may be repeated. ``progress`` is called
+    at most every ``progress_interval`` seconds, and once at the end.
+    Raises :class:`~diagkit.flash.errors.FlashError` (of the cause's category) on failure.
+    """
+    target = region if isinstance(region, FlashRegion) else FlashRegion(address=region)
+    image = _image(target, data, address, fill)
+    start = target.address if address is None else address
+    if not 0 <= data_format <= 0xFF:
+        raise ConfigurationError(f"dataFormatIdentifier must be one byte, got {data_format!r}")
+    if max_block_length is not None and max_block_length <= TRANSFER_HEADER:
+        raise ConfigurationError(f"max_block_length must be > 2, got {max_block_length}")
+    if retries < 0:
+        raise ConfigurationError(f"retries must be >= 0, got {retries}")
+    run = _Run(
+        client,
+        target,
+        address=start,
+        image=image,
+        progress=progress,
+        progress_interval=progress_interval,
+    )
+    began = time.monotonic()
+    with client.exchange.lock:  # nothing (not even tester present) between our requests
+        run.prepare()
+        erased = erase and target.erase_routine is not None and run.erase()
+        announced = run.request_download(data_format)
+        block_length = announced if max_block_length is None else min(announced, max_block_length)
+        transfer_began = time.monotonic()
+        run.transfer(block_length - TRANSFER_HEADER, retries)
+        transfer_seconds = time.monotonic() - transfer_began
+        run.transfer_exit()
+        verified = verify and target.check_routine is not None and run.check(checksum)
+    result = FlashResult(
+        region=target.label,
+        address=start,
+        size=len(image),
+        max_block_length=block_length,
+        blocks=run.blocks,
+        retries=run.retries,
+        erased=erased,
+        verified=verified,
+        transfer_seconds=transfer_seconds,
+        total_seconds=time.monotonic() - began,
+    )
+    logger.info(
+        "[%s] flashed %d bytes into %s at 0x%X in %d blocks: %.0f B/s (%d retries)",
+        client.address,
+        result.size,
+        target.label,
+        start,
+        result.blocks,
+        result.rate,
+        result.retries,
+    )
+    return result
+
+
+def _image(
+    region: FlashRegion, data: bytes | bytearray | memoryview, address: int | None, fill: int | None
+) -> bytes:
+    """The bytes to download, padded with ``fill``; checks they fit the region."""
+    image = bytes(data)
+    start = region.address if address is None else address
+    end = None if region.size is None else region.address + region.size
+    if fill is not None:
+        if end is None:
+            raise ConfigurationError("fill needs a region with a size")
+        if not 0 <= fill <= 0xFF:
+            raise ConfigurationError(f"fill must be one byte, got {fill!r}")
+        image += bytes([fill]) * max(0, end - start - len(image))
+    if not image:
+        raise ConfigurationError(f"nothing to flash into {region.label}: the image is empty")
+    if start < region.address or (end is not None and start + len(image) > end):
+        limit = "" if end is None else f"..0x{end - 1:X}"
+        raise ConfigurationError(
+            f"{len(image)} bytes at 0x{start:X} do not fit region {region.label} "
+            f"(0x{region.address:X}{limit})"
+        )
+    return image
+
+
+class _Run:
+    """One flash sequence: its steps, and the error text saying where it stopped."""
+
+    def __init__(
+        self,
+        client: EcuClient,
+        region: FlashRegion,
+        *,
+        address: int,
+        image: bytes,
+        progress: Progress | None,
+        progress_interval: float,
+    ) -> None:
+        self.client = client
+        self.region = region
+        self.address = address
+        self.image = image
+        self.progress = progress
+        self.progress_interval = progress_interval
+        self.step = "preparation"
+        self.erased = False
+        self.written = 0
+        self.blocks = 0
+        self.retries = 0
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        region = self.region
+        try:
+            if region.session is not None:
+                self.step = f"DiagnosticSessionControl (0x10) to session 0x{region.session:02X}"
+                self.client.change_session(region.session)
+            if region.security_level is not None:
+                self.step = f"SecurityAccess (0x27) level 0x{region.security_level:02X}"
+                self.client.unlock(region.security_level)
+        except DiagkitError as exc:
+            raise self.fail(exc) from exc
+
+    def erase(self) -> bool:
+        region = self.region
+        assert region.erase_routine is not None
+        size = region.size if region.size is not None else len(self.image)
+        self.step = f"erase routine 0x{region.erase_routine:04X}"
+        logger.info("[%s] erasing %s", self.client.address, region.label)
+        self.erased = True  # from the moment it is asked, the region's content is unknown
+        self._routine(region.erase_routine, region.address_and_size(region.address, size))
+        return True
+
+    def request_download(self, data_format: int) -> int:
+        self.step = "RequestDownload (0x34)"
+        request = bytes([REQUEST_DOWNLOAD, data_format]) + self.region.address_and_size(
+            self.address, len(self.image)
+        )
+        answer = self._request(request)
+        width = answer[1] >> 4 if len(answer) >= 2 else 0
+        if width == 0 or len(answer) < 2 + width:
+            raise self.fail(
+                InvalidResponseError(f"malformed answer {answer.hex(' ')} (74 LFID length...)")
+            )
+        length = int.from_bytes(answer[2 : 2 + width], "big")
+        if length <= TRANSFER_HEADER:
+            raise self.fail(
+                InvalidResponseError(
+                    f"maxNumberOfBlockLength {length} leaves no room for data "
+                    "(it counts the SID and the block sequence counter)"
+                )
+            )
+        logger.info(
+            "[%s] download of %d bytes at 0x%X accepted, maxNumberOfBlockLength %d",
+            self.client.address,
+            len(self.image),
+            self.address,
+            length,
+        )
+        return length
+
+    def transfer(self, block_size: int, retries: int) -> None:
+        """The hot loop: one TransferData per block, counter 0x01..0xFF then 0x00 onwards."""
+        self.step = "TransferData (0x36)"
+        request = self.client.exchange.request
+        view = memoryview(self.image)
+        total = len(self.image)
+        progress = self.progress
+        interval = self.progress_interval
+        next_report = 0.0
+        if progress is not None:
+            progress(0, total)
+        offset = 0
+        block = 0
+        while offset < total:
+            block += 1
+            counter = block & 0xFF
+            pdu = _HEADERS[counter] + view[offset : offset + block_size]
+            attempt = 0
+            while True:
+                try:
+                    answer = request(pdu)
+                    break
+                except _RETRIABLE as exc:
+                    if attempt >= retries:
+                        raise self.fail(exc, block=block, offset=offset, size=len(pdu)) from exc
+                    reason = str(exc)
+                except NegativeResponseError as exc:
+                    if getattr(exc, "nrc", None) != _BUSY or attempt >= retries:
+                        raise self.fail(exc, block=block, offset=offset, size=len(pdu)) from exc
+                    reason = str(exc)
+                except DiagkitError as exc:
+                    raise self.fail(exc, block=block, offset=offset, size=len(pdu)) from exc
+                attempt += 1
+                self.retries += 1
+                logger.warning(
+                    "[%s] repeating block %d (counter 0x%02X) at 0x%X: %s",
+                    self.client.address,
+                    block,
+                    counter,
+                    self.address + offset,
+                    reason,
+                )
+            if answer is None or len(answer) < 2 or answer[1] != counter:
+                shown = answer.hex(" ") if answer else "nothing"
+                raise self.fail(
+                    InvalidResponseError(f"expected 76 {counter:02X}, got {shown}"),
+                    block=block,
+                    offset=offset,
+                    size=len(pdu),
+                )
+            offset += len(pdu) - TRANSFER_HEADER
+            self.written = offset
+            if progress is not None:
+                now = time.monotonic()
+                if now >= next_report:
+                    next_report = now + interval
+                    progress(offset, total)
+        self.blocks = block
+        if progress is not None:
+            progress(total, total)
+
+    def transfer_exit(self) -> None:
+        self.step = "RequestTransferExit (0x37)"
+        self._request(bytes([REQUEST_TRANSFER_EXIT]))
+
+    def check(self, checksum: Checksum) -> bool:
+        region = self.region
+        assert region.check_routine is not None
+        self.step = f"check routine 0x{region.check_routine:04X}"
+        status = self._routine(region.check_routine, checksum(self.image))
+        if status and status[0] != 0x00:
+            raise self.fail(
+                None,
+                text=f"the ECU reports status {status.hex(' ').upper()} (0x00 means correct)",
+                kind=FlashVerifyError,
+            )
+        return True
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _request(self, payload: bytes) -> bytes:
+        try:
+            return self.client.request(payload)
+        except DiagkitError as exc:
+            raise self.fail(exc) from exc
+
+    def _routine(self, routine: int, option: bytes) -> bytes:
+        """Start ``routine``; returns its routineInfo + status record (the bytes after the id)."""
+        request = bytes([ROUTINE_CONTROL, START_ROUTINE]) + routine.to_bytes(2, "big") + option
+        answer = self._request(request)
+        if answer[1:4] != request[1:4]:
+            raise self.fail(
+                InvalidResponseError(f"expected 71 {request[1:4].hex(' ')}, got {answer.hex(' ')}")
+            )
+        return answer[4:]
+
+    def fail(
+        self,
+        cause: BaseException | None,
+        *,
+        block: int | None = None,
+        offset: int = 0,
+        size: int = 0,
+        text: str | None = None,
+        kind: type[FlashError] | None = None,
+    ) -> FlashError:
+        """The error for ``cause`` at the current step, saying what the region holds now."""
+        where = self.step
+        address = None
+        if block is not None:
+            address = self.address + offset
+            last = address + size - TRANSFER_HEADER - 1
+            counter = block & 0xFF
+            where = f"{where} block {block} (counter 0x{counter:02X}, 0x{address:X}..0x{last:X})"
+        changed, state = self._state(block is not None)
+        error = (kind or flash_error_class(cause))(
+            f"flash {self.region.label}: {where}: {text or cause}; {state}"
+        )
+        error.step = self.step
+        error.region = self.region.label
+        error.block = block
+        error.address = address
+        nrc = getattr(cause, "nrc", None)
+        error.nrc = None if nrc is None else int(nrc)
+        error.written = self.written
+        error.total = len(self.image)
+        error.changed = changed
+        return error
+
+    def _state(self, transferring: bool) -> tuple[bool, str]:
+        total = len(self.image)
+        if transferring:
+            return True, (
+                f"the region is partially written ({self.written} of {total} bytes "
+                "acknowledged): flash it again before resetting the ECU"
+            )
+        if self.step.startswith("RequestTransferExit"):
+            return True, (
+                f"all {total} bytes were acknowledged but the download was not closed: "
+                "flash it again"
+            )
+        if self.step.startswith("check"):
+            return True, "the downloaded content is not confirmed: flash it again"
+        if self.erased:
+            return True, "the region was erased (or partly erased) and holds no valid data"
+        return False, "nothing was erased or written"
