@@ -10,7 +10,7 @@ skip udsoncan's per-request objects entirely.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
@@ -22,8 +22,6 @@ from udsoncan.common.MemoryLocation import MemoryLocation
 from udsoncan.Response import Response
 from udsoncan.services.DiagnosticSessionControl import DiagnosticSessionControl
 from udsoncan.services.ECUReset import ECUReset
-from udsoncan.services.ReadDataByIdentifier import ReadDataByIdentifier
-from udsoncan.services.RoutineControl import RoutineControl
 
 from diagkit import security
 from diagkit.client.dids import DidCodecs
@@ -31,7 +29,8 @@ from diagkit.client.errors import NrcError, SecurityRefusedError, uds_errors
 from diagkit.client.exchange import Exchange
 from diagkit.client.tester_present import Sender, TesterPresentKeeper
 from diagkit.client.timing import Timing
-from diagkit.client.uds import UdsClient, client_config, positive_response
+from diagkit.client.uds import UdsClient, client_config
+from diagkit.codes import ServiceId, service_name
 from diagkit.connection import TransportConnection
 from diagkit.errors import (
     ConfigurationError,
@@ -44,6 +43,9 @@ from diagkit.transport.base import Transport
 logger = logging.getLogger("diagkit.client")
 
 DEFAULT_SESSION = 0x01
+ROUTINE_CONTROL = int(ServiceId.RoutineControl)
+TESTER_PRESENT = int(ServiceId.TesterPresent)
+TRANSFER_DATA = int(ServiceId.TransferData)
 _R = TypeVar("_R", bound=Response)
 
 
@@ -205,11 +207,7 @@ class EcuClient:
 
     def tester_present(self) -> None:
         """One TesterPresent (0x3E) now, waiting for ``7E 00`` (the keeper suppresses it)."""
-        pdu = self.request(b"\x3e\x00")
-        if pdu[:2] != b"\x7e\x00":
-            raise InvalidResponseError(
-                f"TesterPresent (0x3E) [{self.address}]: expected 7E 00, got {pdu.hex(' ')}"
-            )
+        self._echoed(bytes((TESTER_PRESENT, 0x00)), 2, "zeroSubFunction")
 
     # -- security -----------------------------------------------------------------------------
 
@@ -299,48 +297,23 @@ class EcuClient:
         """ReadDataByIdentifier (0x22) of one DID (number or name), decoded with its codec."""
         codecs = self.dids
         number = codecs.resolve(did)
-        pdu = self.exchange.request(codecs.read_request(number))
-        assert pdu is not None
-        return codecs.decode_read(number, pdu, self._tolerate_zero_padding)
+        pdu = self.request(codecs.read_request((number,)))
+        return codecs.decode_read((number,), pdu, self._tolerate_zero_padding)[number]
 
     def read_dids(self, dids: Sequence[int | str]) -> dict[int, Any]:
-        """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded, by number."""
-        numbers = [self.dids.resolve(did) for did in dids]
-        config = self.uds.config["data_identifiers"]
-        with uds_errors(self.address):
-            request = ReadDataByIdentifier.make_request(numbers, config).get_payload()
-        pdu = self.exchange.request(request)
-        assert pdu is not None
-        try:
-            with uds_errors(self.address):
-                response = ReadDataByIdentifier.interpret_response(
-                    positive_response(ReadDataByIdentifier, pdu),
-                    didlist=numbers,
-                    didconfig=config,
-                    tolerate_zero_padding=self._tolerate_zero_padding,
-                )
-        except ConfigurationError as exc:  # a DID we did not ask for and cannot parse
-            raise InvalidResponseError(
-                f"ReadDataByIdentifier (0x22) [{self.address}]: unexpected DID in {pdu.hex(' ')}"
-            ) from exc
-        values: dict[int, Any] = response.service_data.values
-        if set(values) != set(numbers):
-            raise InvalidResponseError(
-                f"ReadDataByIdentifier (0x22) [{self.address}]: asked for "
-                f"{_dids(numbers)}, got {_dids(values)}"
-            )
-        return values
+        """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded, by number.
+
+        A DID named twice is asked for once; the ECU must answer every DID asked for.
+        """
+        codecs = self.dids
+        numbers = list(dict.fromkeys(codecs.resolve(did) for did in dids))
+        pdu = self.request(codecs.read_request(numbers))
+        return codecs.decode_read(numbers, pdu, self._tolerate_zero_padding)
 
     def write_did(self, did: int | str, value: Any) -> None:
         """WriteDataByIdentifier (0x2E) of one DID (number or name), encoded with its codec."""
         number = self.dids.resolve(did)
-        request = self.dids.encode_write(number, value)
-        pdu = self.request(request)
-        if pdu[1:3] != request[1:3]:
-            raise InvalidResponseError(
-                f"WriteDataByIdentifier (0x2E) [{self.address}]: asked for DID 0x{number:04X}, "
-                f"got {pdu.hex(' ')}"
-            )
+        self._echoed(self.dids.encode_write(number, value), 3, "dataIdentifier")
 
     def read_memory(self, location: MemoryLocation) -> bytes:
         """ReadMemoryByAddress (0x23)."""
@@ -371,15 +344,15 @@ class EcuClient:
 
     def start_routine(self, routine_id: int, data: bytes | None = None) -> bytes:
         """RoutineControl startRoutine (0x31 0x01); returns the routine status record."""
-        return self._routine(self.uds.start_routine, routine_id, data)
+        return self._routine(0x01, routine_id, data)
 
     def stop_routine(self, routine_id: int, data: bytes | None = None) -> bytes:
         """RoutineControl stopRoutine (0x31 0x02); returns the routine status record."""
-        return self._routine(self.uds.stop_routine, routine_id, data)
+        return self._routine(0x02, routine_id, data)
 
     def routine_result(self, routine_id: int, data: bytes | None = None) -> bytes:
         """RoutineControl requestRoutineResults (0x31 0x03); returns the status record."""
-        return self._routine(self.uds.get_routine_result, routine_id, data)
+        return self._routine(0x03, routine_id, data)
 
     def io_control(
         self,
@@ -419,8 +392,9 @@ class EcuClient:
 
     def transfer_data(self, sequence_number: int, data: bytes | None = None) -> bytes:
         """TransferData (0x36); returns the transferResponseParameterRecord."""
-        response = self._call(self.uds.transfer_data, sequence_number, data)
-        return bytes(response.service_data.parameter_records)
+        _check_byte("TransferData blockSequenceCounter", sequence_number)
+        request = bytes((TRANSFER_DATA, sequence_number)) + bytes(data or b"")
+        return self._echoed(request, 2, "blockSequenceCounter")
 
     def request_transfer_exit(self, data: bytes | None = None) -> bytes:
         """RequestTransferExit (0x37); returns the transferResponseParameterRecord."""
@@ -443,15 +417,25 @@ class EcuClient:
             nrc = int(exc.nrc)
             raise SecurityRefusedError(exc.service, nrc, exc.address, exc.response) from exc
 
-    def _routine(
-        self,
-        method: Callable[..., RoutineControl.InterpretedResponse | None],
-        routine_id: int,
-        data: bytes | None,
-    ) -> bytes:
-        response = self._call(method, routine_id, data)
-        return bytes(response.service_data.routine_status_record)
+    def _routine(self, control: int, routine_id: int, data: bytes | None) -> bytes:
+        """RoutineControl ``31 <control> <id hi lo> <data>``; the answer echoes all but data."""
+        if not isinstance(routine_id, int) or not 0 <= routine_id <= 0xFFFF:
+            raise ConfigurationError(f"a routine identifier is 0x0000-0xFFFF, got {routine_id!r}")
+        request = bytes((ROUTINE_CONTROL, control, routine_id >> 8, routine_id & 0xFF))
+        return self._echoed(request + bytes(data or b""), 4, "routineControlType and identifier")
+
+    def _echoed(self, request: bytes, size: int, echoed: str) -> bytes:
+        """The positive answer's data after the ``size - 1`` bytes it must echo from ``request``."""
+        pdu = self.request(request)
+        if pdu[1:size] != request[1:size]:
+            sid = request[0]
+            raise InvalidResponseError(
+                f"{service_name(sid)} (0x{sid:02X}) [{self.address}]: {echoed} "
+                f"{request[1:size].hex(' ')} not echoed in {pdu.hex(' ')}"
+            )
+        return pdu[size:]
 
 
-def _dids(dids: Iterable[int]) -> str:
-    return ", ".join(f"0x{did:04X}" for did in sorted(dids)) or "none"
+def _check_byte(name: str, value: int) -> None:
+    if not isinstance(value, int) or not 0 <= value <= 0xFF:
+        raise ConfigurationError(f"{name} is one byte (0x00-0xFF), got {value!r}")

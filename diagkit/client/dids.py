@@ -7,7 +7,7 @@ optional ``"default"`` entry); reading one DID builds ``22 hi lo`` and parses ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from udsoncan.common.DidCodec import DidCodec
@@ -58,7 +58,7 @@ class DidCodecs:
         if definition is None:
             raise ConfigurationError(
                 f"no codec for DID 0x{did:04X}: add it to the profile's DIDs "
-                f"(configured: {_did_list(self.definitions)})"
+                f"(configured: {_dids(self.definitions)})"
             )
         try:
             codec = make_did_codec_from_definition(definition)
@@ -67,13 +67,26 @@ class DidCodecs:
         self._codecs[did] = codec
         return codec
 
-    def read_request(self, did: int) -> bytes:
-        """``22 hi lo`` for a configured DID (ConfigurationError before anything is sent)."""
-        request = self._read_requests.get(did)
-        if request is None:
-            self.codec(did)
-            request = self._read_requests[did] = read_request(did)
-        return request
+    def read_request(self, dids: Sequence[int]) -> bytes:
+        """``22 (hi lo)...`` for configured DIDs (ConfigurationError before anything is sent).
+
+        A DID whose codec reads all remaining data can only be the last one asked for.
+        """
+        if len(dids) == 1:  # the common case, cached
+            request = self._read_requests.get(dids[0])
+            if request is None:
+                self.codec(dids[0])
+                request = self._read_requests[dids[0]] = read_request(dids[0])
+            return request
+        if not dids:
+            raise ConfigurationError("ReadDataByIdentifier needs at least one DID")
+        for did in dids[:-1]:
+            if self.length(did) is None:
+                raise ConfigurationError(
+                    f"DID 0x{did:04X} reads all remaining data, so it can only be read last"
+                )
+        self.codec(dids[-1])
+        return bytes((READ_DID,)) + b"".join(did.to_bytes(2, "big") for did in dids)
 
     def length(self, did: int) -> int | None:
         """The encoded length of ``did``, or ``None`` when its codec reads all remaining data."""
@@ -98,26 +111,45 @@ class DidCodecs:
             raise ConfigurationError(f"DID 0x{did:04X}: cannot encode {value!r}: {exc}") from exc
         return bytes((WRITE_DID, did >> 8, did & 0xFF)) + data
 
-    def decode_read(self, did: int, pdu: bytes, tolerate_zero_padding: bool = True) -> Any:
-        """The value in the positive ReadDataByIdentifier response ``62 hi lo <data>``."""
-        if len(pdu) < 3 or pdu[1] != did >> 8 or pdu[2] != did & 0xFF:
+    def decode_read(
+        self, dids: Collection[int], pdu: bytes, tolerate_zero_padding: bool = True
+    ) -> dict[int, Any]:
+        """The values in the positive ReadDataByIdentifier response ``62 (hi lo data)...``.
+
+        Every DID of ``dids`` must be answered, and no other; after the last record only zero
+        padding is allowed (with ``tolerate_zero_padding``).
+        """
+        values: dict[int, Any] = {}
+        offset, total = 1, len(pdu)
+        while offset < total:
+            if len(values) == len(dids):  # all there: only padding may follow
+                extra = pdu[offset:]
+                if tolerate_zero_padding and not any(extra):
+                    break
+                raise InvalidResponseError(
+                    f"ReadDataByIdentifier (0x22): {len(extra)} unexpected bytes after the "
+                    f"last DID: {pdu.hex(' ')}"
+                )
+            did = int.from_bytes(pdu[offset : offset + 2], "big")
+            if offset + 2 > total or did not in dids:
+                raise InvalidResponseError(
+                    f"ReadDataByIdentifier (0x22): asked for DID {_dids(dids)}, got {pdu.hex(' ')}"
+                )
+            start = offset + 2
+            size = self.length(did)
+            offset = total if size is None else start + size
+            if offset > total:
+                raise InvalidResponseError(
+                    f"ReadDataByIdentifier (0x22): DID 0x{did:04X} needs {size} data bytes, "
+                    f"got {total - start}: {pdu.hex(' ')}"
+                )
+            values[did] = self.decode(did, pdu[start:offset])
+        if len(values) != len(dids):
             raise InvalidResponseError(
-                f"ReadDataByIdentifier (0x22): asked for DID 0x{did:04X}, got {pdu.hex(' ')}"
+                f"ReadDataByIdentifier (0x22): asked for DID {_dids(dids)}, "
+                f"got {_dids(values)}: {pdu.hex(' ')}"
             )
-        size = self.length(did)
-        end = len(pdu) if size is None else 3 + size
-        if len(pdu) < end:
-            raise InvalidResponseError(
-                f"ReadDataByIdentifier (0x22): DID 0x{did:04X} needs {size} data bytes, "
-                f"got {len(pdu) - 3}: {pdu.hex(' ')}"
-            )
-        extra = pdu[end:]
-        if extra and not (tolerate_zero_padding and not any(extra)):
-            raise InvalidResponseError(
-                f"ReadDataByIdentifier (0x22): {len(extra)} unexpected bytes after DID "
-                f"0x{did:04X}: {pdu.hex(' ')}"
-            )
-        return self.decode(did, pdu[3:end])
+        return values
 
     def decode(self, did: int, data: bytes) -> Any:
         """Decode ``data`` with the codec of ``did``; a codec failure is an invalid response."""
@@ -142,6 +174,6 @@ def read_request(did: int) -> bytes:
     return bytes((READ_DID, did >> 8, did & 0xFF))
 
 
-def _did_list(definitions: Mapping[int | str, object]) -> str:
-    dids = sorted(k for k in definitions if isinstance(k, int))
-    return ", ".join(f"0x{d:04X}" for d in dids) or "none"
+def _dids(dids: Iterable[int | str]) -> str:
+    """``0x0100, 0xF190``: the numeric DIDs among ``dids``, sorted ("none" when there are none)."""
+    return ", ".join(f"0x{d:04X}" for d in sorted(d for d in dids if isinstance(d, int))) or "none"

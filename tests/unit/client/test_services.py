@@ -333,9 +333,89 @@ def test_write_did_refuses_an_echo_of_another_did() -> None:
     ecu = ScriptedEcu({b"\x2e\xf1\x8cA1B2": [b"\x6e\xf1\x90"]})
     with (
         EcuClient(MemoryTransport(ecu), config=CONFIG) as client,
-        pytest.raises(InvalidResponseError, match="asked for DID 0xF18C"),
+        pytest.raises(InvalidResponseError, match="dataIdentifier f1 8c not echoed in 6e f1 90"),
     ):
         client.write_did(0xF18C, "A1B2")
+
+
+@pytest.mark.parametrize(
+    ("call", "wire_request", "response", "echoed"),
+    [
+        # 14.2: the answer echoes routineControlType and routineIdentifier
+        (lambda c: c.start_routine(0xFF00), b"\x31\x01\xff\x00", b"\x71\x02\xff\x00", "01 ff 00"),
+        (lambda c: c.routine_result(0xFF00), b"\x31\x03\xff\x00", b"\x71\x03\xff\x01", "03 ff 00"),
+        (lambda c: c.start_routine(0xFF00), b"\x31\x01\xff\x00", b"\x71\x01", "01 ff 00"),
+        # 15.4: the answer echoes blockSequenceCounter
+        (lambda c: c.transfer_data(0x02, b"\xaa"), b"\x36\x02\xaa", b"\x76\x01", "02"),
+        (lambda c: c.transfer_data(0x02, b"\xaa"), b"\x36\x02\xaa", b"\x76", "02"),
+        # 10.7: the answer echoes the zeroSubFunction
+        (lambda c: c.tester_present(), b"\x3e\x00", b"\x7e\x01", "00"),
+    ],
+)
+def test_answers_that_do_not_echo_the_request_are_invalid(
+    call: Call, wire_request: bytes, response: bytes, echoed: str
+) -> None:
+    ecu = ScriptedEcu({wire_request: [response]})
+    with (
+        EcuClient(MemoryTransport(ecu), keep_alive=KeepAlive(enabled=False)) as client,
+        pytest.raises(InvalidResponseError, match=f"{echoed} not echoed in {response.hex(' ')}$"),
+    ):
+        call(client)
+    assert ecu.unexpected == []
+
+
+@pytest.mark.parametrize(
+    ("response", "reason"),
+    [
+        # only one of the two DIDs answered
+        (b"\x62\xf1\x8cA1B2", r"asked for DID 0x0101, 0xF18C, got 0xF18C:"),
+        # a DID that was not asked for (0xF190)
+        (b"\x62\xf1\x8cA1B2\xf1\x90" + VIN, r"asked for DID 0x0101, 0xF18C, got 62"),
+        # the second record is cut short
+        (b"\x62\xf1\x8cA1B2\x01\x01\x12", "DID 0x0101 needs 2 data bytes, got 1"),
+        # something other than zero padding after the last record
+        (b"\x62\xf1\x8cA1B2\x01\x01\x12\x34\x01", "1 unexpected bytes after the last DID"),
+    ],
+)
+def test_read_dids_refuses_an_answer_that_is_not_exactly_what_was_asked(
+    response: bytes, reason: str
+) -> None:
+    ecu = ScriptedEcu({b"\x22\xf1\x8c\x01\x01": [response]})
+    with (
+        EcuClient(MemoryTransport(ecu), config=CONFIG) as client,
+        pytest.raises(InvalidResponseError, match=reason),
+    ):
+        client.read_dids([0xF18C, 0x0101])
+    assert ecu.unexpected == []
+
+
+def test_read_dids_in_any_order_with_zero_padding_and_a_did_named_twice() -> None:
+    # ISO 14229-1 11.2: records in the answer; padding (e.g. CAN frame fill) tolerated after
+    ecu = ScriptedEcu({b"\x22\xf1\x8c\x01\x01": [b"\x62\x01\x01\x12\x34\xf1\x8cA1B2\x00\x00"]})
+    transport = MemoryTransport(ecu)
+    with EcuClient(transport, config=CONFIG) as client:
+        assert client.read_dids([0xF18C, 0x0101, 0xF18C]) == {0xF18C: "A1B2", 0x0101: (0x1234,)}
+    assert transport.sent == [b"\x22\xf1\x8c\x01\x01"]
+
+
+def test_read_dids_refuses_a_did_reading_all_data_before_another_and_sends_nothing() -> None:
+    class Raw(DidCodec):
+        def decode(self, did_payload: bytes) -> Any:
+            return did_payload
+
+        def __len__(self) -> int:
+            raise DidCodec.ReadAllRemainingData
+
+    transport = MemoryTransport(ScriptedEcu({}))
+    config = {"data_identifiers": {0x1234: Raw, 0x0101: ">H"}}
+    with EcuClient(transport, config=config) as client:
+        with pytest.raises(ConfigurationError, match="0x1234 reads all remaining data"):
+            client.read_dids([0x1234, 0x0101])
+        with pytest.raises(ConfigurationError, match="no codec for DID 0x0202"):
+            client.read_dids([0x0101, 0x0202])
+        with pytest.raises(ConfigurationError, match="at least one DID"):
+            client.read_dids([])
+    assert transport.sent == []
 
 
 def test_udsoncan_echo_checks_become_invalid_response_errors() -> None:
