@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from diagkit.codes import ServiceId
 from diagkit.errors import ConfigurationError
 from diagkit.profile.addressing import AddressingSection
 from diagkit.profile.catalogue import (
@@ -21,7 +22,8 @@ from diagkit.profile.isotp import IsoTpSection
 from diagkit.profile.problems import InvalidProfileError, Path, raise_findings
 from diagkit.profile.report import problems_from_validation
 from diagkit.profile.security import ParamValue, SecurityLevel
-from diagkit.profile.simulation import SimulationSection
+from diagkit.profile.simulation import Fault as SimulatedFault
+from diagkit.profile.simulation import SimulationSection, service_id
 from diagkit.profile.uds import UdsSection
 from diagkit.profile.values import INTERFACE_PATTERN, hex_text
 
@@ -117,11 +119,38 @@ class EcuProfile(BaseModel):
             except ConfigurationError as exc:
                 findings.append((("simulation", "dids", ref), f"{did.name}: {exc}"))
         for index, fault in enumerate(simulation.faults):
-            if fault.did is not None and self._find_did(fault.did) is None:
+            if fault.did is not None and self.fault_target(fault) is None:
+                what = "routine" if _is_routine_control(fault) else "DID"
+                section = "routines" if what == "routine" else "dids"
+                shown = hex_text(fault.did, 4) if isinstance(fault.did, int) else repr(fault.did)
                 findings.append(
-                    (("simulation", "faults", index, "did"), self._unknown_did(fault.did))
+                    (
+                        ("simulation", "faults", index, "did"),
+                        f"{what} {shown} is not defined in {section}:",
+                    )
                 )
+        block = simulation.max_block_length
+        if block is not None and block > self.isotp.max_pdu_size:
+            findings.append(
+                (
+                    ("simulation", "max_block_length"),
+                    f"{block} is more than isotp.max_pdu_size ({self.isotp.max_pdu_size}): "
+                    "a TransferData request that long could not be sent",
+                )
+            )
         return findings
+
+    def fault_target(self, fault: SimulatedFault) -> int | None:
+        """The id of the DID (or, for routine_control, the routine) a fault's ``did`` names."""
+        if fault.did is None:
+            return None
+        if _is_routine_control(fault):
+            for routine in self.routines:
+                if fault.did in (routine.id, routine.name):
+                    return routine.id
+            return None
+        did = self._find_did(fault.did)
+        return None if did is None else did.id
 
     def _find_did(self, ref: str | int) -> DataIdentifier | None:
         for did in self.dids:
@@ -158,6 +187,10 @@ class EcuProfile(BaseModel):
             return EcuProfile.model_validate(data)
         except ValidationError as exc:
             raise InvalidProfileError(problems_from_validation(exc, "<overrides>", data)) from None
+
+
+def _is_routine_control(fault: SimulatedFault) -> bool:
+    return service_id(fault.service) == ServiceId.RoutineControl
 
 
 class BenchEntry(BaseModel):

@@ -64,8 +64,17 @@ class Fault:
             raise ConfigurationError(f"fault pending must not be negative, got {self.pending}")
         if self.truncate < 0:
             raise ConfigurationError(f"fault truncate must not be negative, got {self.truncate}")
+        if self.pending_interval is not None and self.pending_interval < 0:
+            raise ConfigurationError("fault pending_interval must not be negative")
         if self.times is not None and self.times < 1:
             raise ConfigurationError(f"fault times must be 1 or more, got {self.times}")
+        if self.reset_after_blocks is not None:
+            if self.reset_after_blocks < 0:
+                raise ConfigurationError("fault reset_after_blocks must not be negative")
+            if self.service not in (None, ServiceId.TransferData):
+                raise ConfigurationError(
+                    "fault reset_after_blocks only applies to TransferData (0x36) requests"
+                )
 
     def matches(self, request: bytes, state: SimState) -> bool:
         """True when this fault applies to ``request`` now (ignoring how often it fired)."""

@@ -7,22 +7,24 @@ the algorithm the profile names (looked up in :mod:`diagkit.security` when a key
 an unset ``key_env`` only matters once that level is used). A region's erase and checksum
 routines erase it and compare its CRC-32; download into a region needs the security level of
 its erase routine. A DID's ``session`` applies to reading and writing, as the profile
-documents it. ``simulation.faults`` become :class:`~diagkit.sim.faults.Fault` values;
-``late: true`` answers after twice the client's P2 plus 0.1 s.
+documents it. ``simulation.faults`` become :class:`~diagkit.sim.faults.Fault` values (for
+routine_control a fault's ``did`` names a routine); ``truncate: true`` drops one byte,
+``late: true`` answers after twice the client's P2 plus 0.1 s. RequestDownload announces
+``simulation.max_block_length``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from diagkit.codes import ServiceId
 from diagkit.errors import ConfigurationError, DiagkitError
+from diagkit.profile.simulation import service_id
 from diagkit.sim.faults import Fault, Faults
 from diagkit.sim.routines import ROUTINE_OK, RoutineAction, check_crc32, erase_memory, fixed
 from diagkit.sim.spec import (
+    DEFAULT_MAX_BLOCK_LENGTH,
     EXTENDED_SESSION,
     PROGRAMMING_SESSION,
     DidSpec,
@@ -76,6 +78,7 @@ def spec_from_profile(
         MemoryRegionSpec(r.name, r.address, r.size, security=region_security.get(r.name))
         for r in profile.memory
     )
+    block = None if simulation is None else simulation.max_block_length
     return SimEcuSpec(
         name=profile.name,
         dids=MappingProxyType(dids),
@@ -85,6 +88,7 @@ def spec_from_profile(
         dtcs=MappingProxyType(_dtcs(profile)),
         p2=profile.uds.p2,
         p2_star=profile.uds.p2_star,
+        max_block_length=DEFAULT_MAX_BLOCK_LENGTH if block is None else block,
         faults=_faults(profile),
     )
 
@@ -190,28 +194,15 @@ def _faults(profile: EcuProfile) -> Faults:
 def _fault(profile: EcuProfile, fault: ProfileFault) -> Fault:
     return Fault(
         service=service_id(fault.service),
-        did=None if fault.did is None else profile.did(fault.did).id,
+        did=profile.fault_target(fault),
         delay=fault.delay or 0.0,
         nrc=fault.nrc,
-        pending=fault.pending or None,
+        pending=fault.pending,
+        pending_interval=fault.pending_interval,
         no_answer=fault.no_answer,
         truncate=1 if fault.truncate else 0,
         wrong_sid=fault.wrong_sid,
         late=2 * profile.uds.p2 + LATE_MARGIN if fault.late else None,
+        reset_after_blocks=fault.reset_after_blocks,
+        times=fault.times,
     )
-
-
-def service_id(service: str | int) -> int:
-    """A request SID from a number or a name (``read_data_by_identifier`` or ``ECUReset``)."""
-    if isinstance(service, int):
-        return service
-    wanted = re.sub(r"[^a-z0-9]", "", service.lower())
-    for member in ServiceId:
-        if member.name.lower() == wanted:
-            return int(member)
-    known = ", ".join(_snake(m.name) for m in ServiceId)
-    raise ConfigurationError(f"unknown service {service!r}; known services: {known}")
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()

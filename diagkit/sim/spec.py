@@ -23,6 +23,9 @@ DEFAULT_SESSION = 0x01
 PROGRAMMING_SESSION = 0x02
 EXTENDED_SESSION = 0x03
 
+DEFAULT_MAX_BLOCK_LENGTH = 0x0402
+"""maxNumberOfBlockLength when none is configured: 1 KiB of data plus SID and counter."""
+
 Sessions = frozenset[int] | None
 """Sessions in which something is allowed; ``None`` means every session."""
 
@@ -179,7 +182,7 @@ class SimEcuSpec:
     p2: float = 0.050
     p2_star: float = 5.0
     s3: float = 5.0
-    max_block_length: int = 0x0402
+    max_block_length: int = DEFAULT_MAX_BLOCK_LENGTH
     max_dids_per_read: int | None = None
     max_response_length: int = 4095
     faults: Faults = field(default_factory=Faults)

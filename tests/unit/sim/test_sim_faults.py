@@ -119,7 +119,16 @@ def test_routine_faults_match_the_routine_id(spec_factory: Factory) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"nrc": 0x05}, {"delay": -1.0}, {"pending": -1}, {"truncate": -2}, {"times": 0}],
+    [
+        {"nrc": 0x05},
+        {"delay": -1.0},
+        {"pending": -1},
+        {"pending_interval": -0.1},
+        {"truncate": -2},
+        {"times": 0},
+        {"reset_after_blocks": -1},
+        {"service": 0x22, "reset_after_blocks": 1},  # would never match a TransferData
+    ],
 )
 def test_impossible_faults_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ConfigurationError):

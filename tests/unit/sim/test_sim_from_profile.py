@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from diagkit.errors import ConfigurationError
-from diagkit.profile import EcuProfile, load_profile
+from diagkit.profile import EcuProfile, load_profile, parse_profile
+from diagkit.profile.simulation import service_id
 from diagkit.sim import Faults, SimEcu
-from diagkit.sim.from_profile import KeyAlgorithm, service_id, spec_from_profile
+from diagkit.sim.from_profile import KeyAlgorithm, spec_from_profile
 
 PROFILES = Path(__file__).resolve().parents[3] / "profiles"
 h = bytes.fromhex
@@ -116,6 +116,39 @@ def test_service_names(name: str | int, sid: int) -> None:
     assert service_id(name) == sid
 
 
-def test_unknown_service_name_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigurationError, match="read_data_by_identifier"):
-        service_id("read_everything")
+def test_unknown_service_name_suggests_the_closest_known_one() -> None:
+    with pytest.raises(ValueError, match="did you mean 'read_data_by_identifier'"):
+        service_id("read_data_by_identifer")
+
+
+SIMULATION_DOC = """
+extends: engine.yaml
+simulation:
+  max_block_length: 0x82
+  faults:
+    - {service: read_data_by_identifier, did: ecu_serial_number, nrc: 0x22, times: 1}
+    - {service: routine_control, did: check_programming_preconditions, pending: 2,
+       pending_interval: 30ms}
+    - {service: transfer_data, reset_after_blocks: 1}
+"""
+
+
+def test_simulation_section_sets_block_length_and_every_fault_kind() -> None:
+    profile = parse_profile(SIMULATION_DOC, base_dir=PROFILES)
+    ecu = SimEcu(spec_from_profile(profile, algorithms=lambda name: invert, environ=ENVIRON))
+    assert final(ecu, "22 F1 8C") == h("7F 22 22")  # times: 1 ...
+    assert final(ecu, "22 F1 8C") == h("62 F1 8C") + bytes(10)  # ... then served again
+    assert [(e.at, e.pdu) for e in ecu.plan(h("31 01 02 03"), 0.0)] == [
+        (0.0, h("7F 31 78")),
+        (0.03, h("7F 31 78")),
+        (0.06, h("71 01 02 03 00")),  # routine id named by the fault's did
+    ]
+    final(ecu, "10 02")
+    seed = final(ecu, "27 11")
+    assert seed is not None
+    assert final(ecu, "27 12 " + bytes(b ^ 0xFF for b in seed[2:]).hex()) == h("67 12")
+    # maxNumberOfBlockLength: lengthFormatIdentifier 0x20 (2 bytes), then 0x0082
+    assert final(ecu, "34 00 44 08 00 40 00 00 00 01 00") == h("74 20 00 82")
+    assert final(ecu, "36 01 " + "00" * 0x80) == h("76 01")
+    assert final(ecu, "36 02 " + "00" * 0x80) is None  # reset_after_blocks: 1
+    assert ecu.state.resets == 1
