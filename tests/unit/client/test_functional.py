@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
 from diagkit.client import FunctionalGroup, Timing
+from diagkit.client.factory import open_functional_group
 from diagkit.errors import ConfigurationError
+from diagkit.profile import load_bench
+from diagkit.sim import run_bench
 from diagkit.transport.memory import Delayed, MemoryTransport
 
+PROFILES = Path(__file__).resolve().parents[3] / "profiles"
 READ_VIN = b"\x22\xf1\x90"  # ReadDataByIdentifier VIN, sent to the functional address (0x7DF)
 
 
@@ -89,3 +95,36 @@ def test_an_explicit_overall_timeout_ends_the_gathering() -> None:
 def test_a_group_needs_receivers() -> None:
     with pytest.raises(ConfigurationError):
         FunctionalGroup(MemoryTransport(), {})
+
+
+def test_a_bench_of_three_simulated_ecus_answers_one_functional_request(tmp_path: Path) -> None:
+    """End to end on python-can's virtual bus: open_functional_group, run_bench, userspace ISO-TP.
+
+    Three copies of the engine profile at 0x7E0/0x7E8, 0x7E1/0x7E9 and 0x7E2/0x7EA share the
+    functional id 0x7DF; each simulated ECU answers on its own response id, in several frames.
+    """
+    engine = PROFILES / "engine_userspace.yaml"
+    serials = {"ecu0": "SN0", "ecu1": "SN1", "ecu2": "SN2"}
+    for index, (name, serial) in enumerate(serials.items()):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"extends: {engine}\nname: {name}\n"
+            f"addressing: {{txid: 0x{0x7E0 + index:X}, rxid: 0x{0x7E8 + index:X}}}\n"
+            f"simulation: {{dids: {{ecu_serial_number: {serial}}}}}\nuds: {{p2: 1s}}\n",
+            encoding="utf-8",
+        )
+    bench = tmp_path / "bench.yaml"
+    bench.write_text(
+        f"name: three\ndefaults: {{interface: functional-{uuid.uuid4().hex[:8]}}}\n"
+        "ecus: {ecu0: ecu0.yaml, ecu1: ecu1.yaml, ecu2: ecu2.yaml}\n",
+        encoding="utf-8",
+    )
+    with run_bench(load_bench(bench)), open_functional_group(bench) as group:
+        answers = group.request(b"\x22\xf1\x8c")  # ReadDataByIdentifier ECU serial number
+        present = group.request(b"\x3e\x00")  # TesterPresent, answer not suppressed
+    # ISO 14229-1 11.2: 62 F1 8C and the 10-character serial (0x20-padded, as profiled)
+    assert answers == {
+        "ecu0": b"\x62\xf1\x8cSN0       ",
+        "ecu1": b"\x62\xf1\x8cSN1       ",
+        "ecu2": b"\x62\xf1\x8cSN2       ",
+    }
+    assert present == dict.fromkeys(serials, b"\x7e\x00")
