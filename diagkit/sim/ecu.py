@@ -13,7 +13,7 @@ import threading
 
 from diagkit.codes import POSITIVE_RESPONSE_OFFSET, Nrc, ServiceId
 from diagkit.sim.faults import Fault, Faults
-from diagkit.sim.reply import Emission, Reply, negative, schedule
+from diagkit.sim.reply import Emission, Reply, answer_time, negative, schedule
 from diagkit.sim.services import HANDLERS, WITH_SUBFUNCTION
 from diagkit.sim.services.common import unlocked
 from diagkit.sim.spec import DEFAULT_SESSION, SimEcuSpec, allowed
@@ -43,13 +43,15 @@ def handle(
         state.offline_until = None
     if (
         state.session != DEFAULT_SESSION
-        and state.last_request is not None
-        and now - state.last_request > spec.s3
+        and state.s3_start is not None
+        and now - state.s3_start > spec.s3
     ):
         state.enter_default_session()
     reply = _serve(request, spec, state, now)
     if state.offline_until is None:
-        state.last_request = now
+        # ISO 14229-2: S3server restarts when the exchange is complete, not at its request,
+        # so a long 0x78 chain does not end the session it was asked in.
+        state.s3_start = now + answer_time(reply)
     if functional and reply.is_negative:
         assert reply.response is not None
         if len(reply.response) == 3 and reply.response[2] in FUNCTIONALLY_SUPPRESSED:

@@ -74,8 +74,22 @@ def schedule(reply: Reply, sid: int, p2: float, p2_star: float) -> tuple[Emissio
     if reply.response is None:
         return ()
     pending_pdu = negative_bytes(sid, Nrc.requestCorrectlyReceivedResponsePending)
+    pendings = tuple(Emission(at, pending_pdu) for at in _pending_times(reply, p2, p2_star))
+    return _final(reply, pendings, answer_time(reply))
+
+
+def answer_time(reply: Reply) -> float:
+    """Seconds from the request to the final answer (sent or not): when the exchange ends."""
     if reply.late is not None:
-        return _final(reply, (), reply.late)
+        return reply.late
+    if reply.pending and reply.pending_interval is not None:
+        return max(reply.busy, reply.pending * reply.pending_interval)
+    return reply.busy
+
+
+def _pending_times(reply: Reply, p2: float, p2_star: float) -> list[float]:
+    if reply.late is not None:
+        return []
     if reply.pending is not None:
         # Forced pendings: at the given interval, else spread over the work (back to back
         # when there is none).
@@ -83,14 +97,11 @@ def schedule(reply: Reply, sid: int, p2: float, p2_star: float) -> tuple[Emissio
         interval = reply.pending_interval
         if interval is None:
             interval = reply.busy / count if count else 0.0
-        pendings = tuple(Emission(i * interval, pending_pdu) for i in range(count))
-        return _final(reply, pendings, max(reply.busy, count * interval))
-    interval = reply.pending_interval if reply.pending_interval is not None else p2_star / 2
+        return [i * interval for i in range(count)]
     if reply.busy <= p2 / 2:
-        return _final(reply, (), reply.busy)
-    count = math.ceil(reply.busy / interval)
-    pendings = tuple(Emission(i * interval, pending_pdu) for i in range(count))
-    return _final(reply, pendings, reply.busy)
+        return []
+    interval = reply.pending_interval if reply.pending_interval is not None else p2_star / 2
+    return [i * interval for i in range(math.ceil(reply.busy / interval))]
 
 
 def _final(reply: Reply, pendings: tuple[Emission, ...], at: float) -> tuple[Emission, ...]:

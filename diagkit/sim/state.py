@@ -46,10 +46,13 @@ class RoutineRun:
 
 @dataclass
 class SimState:
-    """Everything that changes while the ECU runs; :meth:`initial` gives the power-on state."""
+    """Everything that changes while the ECU runs; :meth:`initial` gives the power-on state.
+
+    ``s3_start`` is when the S3 session timer last restarted: the end of the last exchange.
+    """
 
     session: int = DEFAULT_SESSION
-    last_request: float | None = None
+    s3_start: float | None = None
     security_level: int = 0
     seed: tuple[int, bytes] | None = None
     failed_attempts: dict[int, int] = field(default_factory=dict)
@@ -102,7 +105,7 @@ class SimState:
         """An ECU reset: volatile state back to power-on, silent for ``spec.reset_time``."""
         self.enter_default_session()
         self.routines.clear()
-        self.last_request = None
+        self.s3_start = None
         self.offline_until = now + spec.reset_time
         self.resets += 1
 

@@ -50,6 +50,13 @@ def test_s3_drops_back_to_default_only_after_5s_without_request(ask: Ask) -> Non
     assert ask("27 01", now=19.9) == h("7F 27 7F")
 
 
+def test_s3_restarts_when_a_slow_answer_is_sent_not_when_its_request_came(ask: Ask) -> None:
+    assert ask("10 03", now=0.0) is not None
+    assert ask("31 01 12 34", now=1.0) == h("71 01 12 34 10")  # 3 s of work: answered at 4.0
+    assert ask("22 02 00", now=8.9) == h("62 02 00 05")  # 4.9 s after the answer
+    assert ask("22 02 00", now=14.0) == h("7F 22 31")  # 5.1 s idle: back in default
+
+
 def test_tester_present(ask: Ask) -> None:
     assert ask("3E 00") == h("7E 00")
     assert ask("3E 80") is None
