@@ -109,10 +109,14 @@ def _deliver(fault: Fault, reply: Reply, sid: int) -> Reply:
 
 
 def _other_service(sid: int) -> int:
-    """The service a wrong-SID answer claims to answer: TesterPresent, or DSC for TesterPresent."""
-    if sid == ServiceId.TesterPresent:
-        return ServiceId.DiagnosticSessionControl
-    return ServiceId.TesterPresent
+    """The service a wrong-SID answer claims to answer: DSC, or ECUReset for DSC.
+
+    Never TesterPresent: clients rightly skip stray ``7E 00`` answers (their own keep-alive
+    may cause them), so a wrong SID of 0x7E would look like no answer at all.
+    """
+    if sid == ServiceId.DiagnosticSessionControl:
+        return ServiceId.ECUReset
+    return ServiceId.DiagnosticSessionControl
 
 
 class SimEcu:

@@ -34,8 +34,8 @@ class Fault:
       else spread evenly over ``delay`` (back to back without one).
     - ``no_answer``: serve the request but send nothing.
     - ``truncate``: drop this many bytes from the end of the answer (at least one byte stays).
-    - ``wrong_sid``: answer as if for another service: TesterPresent (0x7E), or for a
-      TesterPresent request DiagnosticSessionControl (0x50); negative answers echo that SID.
+    - ``wrong_sid``: answer as if for another service: DiagnosticSessionControl (0x50), or for a
+      DiagnosticSessionControl request ECUReset (0x51); negative answers echo that SID.
     - ``late``: send the answer this many seconds after the request with no 0x78 at all, i.e.
       after a client's P2 has run out.
     - ``reset_after_blocks``: during a download, the ECU resets when TransferData block number

@@ -55,10 +55,10 @@ def test_truncated_answer(spec_factory: Factory) -> None:
 
 def test_wrong_sid_answer(spec_factory: Factory) -> None:
     ecu = faulty(spec_factory, Fault(service=0x22, wrong_sid=True))
-    assert wire(ecu, "22 01 01") == [(0.0, h("7E 01 01 0C 80"))]
-    assert wire(ecu, "22 99 99") == [(0.0, h("7F 3E 31"))]
-    ecu.set_faults(Faults(Fault(service=0x3E, wrong_sid=True)))
-    assert wire(ecu, "3E 00") == [(0.0, h("50 00"))]
+    assert wire(ecu, "22 01 01") == [(0.0, h("50 01 01 0C 80"))]
+    assert wire(ecu, "22 99 99") == [(0.0, h("7F 10 31"))]
+    ecu.set_faults(Faults(Fault(service=0x10, wrong_sid=True)))
+    assert wire(ecu, "10 03") == [(0.0, h("51 03 00 32 00 C8"))]
 
 
 def test_delay_is_covered_by_pendings_like_a_slow_ecu(spec_factory: Factory) -> None:
