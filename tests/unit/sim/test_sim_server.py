@@ -1,63 +1,29 @@
-"""The serving loop over an in-memory pair, driven by a plain udsoncan Client."""
+"""The serving loop over an in-memory pair, driven by diagkit's own client.
+
+Each fault mode is shown with the error a user of :class:`~diagkit.client.EcuClient` meets:
+an NrcError with the ISO name, a TimerExpiredError naming P2 or P2*, an InvalidResponseError.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 import udsoncan
-from udsoncan.client import Client
-from udsoncan.connections import BaseConnection
-from udsoncan.exceptions import (
-    InvalidResponseException,
-    NegativeResponseException,
-    TimeoutException,
-    UnexpectedResponseException,
-)
-from udsoncan.typing import ClientConfig
 
+from diagkit.client import EcuClient, NrcError, TimerExpiredError, Timing
+from diagkit.codes import Nrc
+from diagkit.errors import InvalidResponseError
 from diagkit.sim import Fault, Faults, RoutineOutcome, RoutineSpec, SimEcu, SimEcuSpec, fixed
 from diagkit.sim.server import SimServer
-from diagkit.transport.base import Transport
 from diagkit.transport.memory import MemoryTransport
 
 Factory = Callable[..., SimEcuSpec]
+Serve = Callable[..., tuple[EcuClient, SimEcu, MemoryTransport]]
 h = bytes.fromhex
-
-
-class TransportConnection(BaseConnection):
-    """The smallest udsoncan connection over a diagkit transport, for these tests only."""
-
-    def __init__(self, transport: Transport) -> None:
-        super().__init__("sim-test")
-        self._transport = transport
-        self._open = False
-
-    def open(self) -> TransportConnection:
-        self._open = True
-        return self
-
-    def close(self) -> None:
-        self._open = False
-
-    def is_open(self) -> bool:
-        return self._open
-
-    def specific_send(self, payload: bytes, timeout: float | None = None) -> None:
-        self._transport.send(payload)
-
-    def specific_wait_frame(self, timeout: float | None = None) -> bytes | None:
-        frame = self._transport.recv(1.0 if timeout is None else timeout)
-        if frame is None:
-            raise TimeoutException(f"nothing received within {timeout} s")  # type: ignore[no-untyped-call]
-        return frame
-
-    def empty_rxqueue(self) -> None:
-        while self._transport.recv(0.0) is not None:
-            pass
 
 
 def xor_key(level: int, seed: bytes, params: Any = None) -> bytes:
@@ -71,60 +37,46 @@ CLIENT_CONFIG: dict[str, Any] = {
         0xF18C: ">L",
     },
     "security_algo": xor_key,
-    "p2_timeout": 0.5,
-    "p2_star_timeout": 1.0,
-    "request_timeout": 3.0,
-    "use_server_timing": False,
     "server_address_format": 32,
     "server_memorysize_format": 32,
 }
+TIMING = Timing(p2=0.5, p2_star=1.0, request_timeout=3.0, use_server_timing=False)
 
 
 @pytest.fixture
-def serve(spec_factory: Factory) -> Iterator[Callable[..., tuple[Client, SimEcu, MemoryTransport]]]:
-    """``serve(**spec_overrides)`` -> a udsoncan client talking to a served ECU."""
-    started: list[tuple[SimServer, Client, MemoryTransport, MemoryTransport]] = []
+def serve(spec_factory: Factory) -> Iterator[Serve]:
+    """``serve(**spec_overrides)`` -> (diagkit client, served ECU, the ECU's transport end)."""
+    started: list[tuple[SimServer, EcuClient]] = []
 
-    def _serve(**overrides: object) -> tuple[Client, SimEcu, MemoryTransport]:
-        ecu = SimEcu(make(spec_factory, overrides), rng_seed=3)
+    def _serve(**overrides: object) -> tuple[EcuClient, SimEcu, MemoryTransport]:
+        ecu = SimEcu(spec_factory(**overrides), rng_seed=3)
         tester, ecu_end = MemoryTransport.pair()
         server = SimServer(poll_interval=0.02).add(ecu, ecu_end, owned=True).start()
-        config = cast("ClientConfig", dict(CLIENT_CONFIG))
-        client = Client(TransportConnection(tester), config=config)
-        client.open()
-        started.append((server, client, tester, ecu_end))
+        client = EcuClient(tester, address="test-ecu", timing=TIMING, config=CLIENT_CONFIG)
+        started.append((server, client))
         return client, ecu, ecu_end
 
     yield _serve
-    for server, client, tester, _ in started:
+    for server, client in started:
         client.close()
         server.stop()
-        tester.close()
 
 
-def make(factory: Factory, overrides: dict[str, object]) -> SimEcuSpec:
-    return factory(**overrides)
-
-
-def test_read_and_write_dids_through_a_udsoncan_client(serve: Callable[..., Any]) -> None:
+def test_read_and_write_dids_through_the_client(serve: Serve) -> None:
     client, ecu, _ = serve()
-    values = client.read_data_by_identifier([0xF190, 0x0101]).service_data.values
-    assert values == {0xF190: "WDB1234567890ABCD", 0x0101: (0x0C80,)}
+    assert client.read_dids([0xF190, 0x0101]) == {0xF190: "WDB1234567890ABCD", 0x0101: (0x0C80,)}
     client.change_session(3)
-    client.unlock_security_access(1)
-    client.write_data_by_identifier(0xF190, "VF1RENAULT0000001")
+    client.unlock(1)
+    client.write_did(0xF190, "VF1RENAULT0000001")
     assert ecu.state.dids[0xF190] == b"VF1RENAULT0000001"
-    response = client.read_data_by_identifier(0xF190)
-    assert response.service_data.values[0xF190] == "VF1RENAULT0000001"
+    assert client.read_did(0xF190) == "VF1RENAULT0000001"
 
 
-def test_download_through_a_udsoncan_client_lands_in_the_image(serve: Callable[..., Any]) -> None:
+def test_download_through_the_client_lands_in_the_image(serve: Serve) -> None:
     client, ecu, _ = serve()
     client.change_session(2)
-    client.unlock_security_access(0x11)
-    location = udsoncan.MemoryLocation(0x1000, 0x300, 32, 32)
-    response = client.request_download(location)
-    assert response.service_data.max_length == 0x0102
+    client.unlock(0x11)
+    assert client.request_download(udsoncan.MemoryLocation(0x1000, 0x300, 32, 32)) == 0x0102
     image = bytes(range(256)) * 3
     for counter in (1, 2, 3):
         client.transfer_data(counter, image[(counter - 1) * 256 : counter * 256])
@@ -132,64 +84,86 @@ def test_download_through_a_udsoncan_client_lands_in_the_image(serve: Callable[.
     assert ecu.state.read_memory(ecu.spec, 0x1000, 0x300) == image
 
 
-def test_slow_routine_sends_pendings_then_the_answer(
-    serve: Callable[..., Any], spec_factory: Factory
-) -> None:
+def test_slow_routine_sends_pendings_then_the_answer(serve: Serve, spec_factory: Factory) -> None:
     routines = dict(spec_factory().routines)
     routines[0x1234] = RoutineSpec(fixed(b"\x10"), duration=0.5)
     client, _, ecu_end = serve(p2_star=0.2, routines=routines)
-    response = client.start_routine(0x1234)  # 0.5 s of work: 0x78 at 0, 0.1 ... 0.4 s
-    assert response.service_data.routine_status_record == h("10")
+    assert client.start_routine(0x1234) == h("10")  # 0.5 s of work: 0x78 at 0, 0.1 ... 0.4 s
     assert ecu_end.sent == [h("7F 31 78")] * 5 + [h("71 01 12 34 10")]
 
 
+def test_fixed_nrc_is_an_nrc_error_with_its_iso_name(serve: Serve) -> None:
+    client, _, _ = serve(faults=Faults(Fault(service=0x22, did=0x0101, nrc=0x22)))
+    with pytest.raises(NrcError) as caught:
+        client.read_did(0x0101)
+    assert caught.value.nrc is Nrc.conditionsNotCorrect
+    assert str(caught.value) == (
+        "ReadDataByIdentifier (0x22) [test-ecu]: negative response 0x22 conditionsNotCorrect"
+    )
+    assert client.read_did(0xF190) == "WDB1234567890ABCD"  # only that DID is refused
+
+
 @pytest.mark.parametrize(
-    ("fault", "error"),
-    [
-        (Fault(service=0x22, nrc=0x22), NegativeResponseException),
-        (Fault(service=0x22, no_answer=True), TimeoutException),
-        (Fault(service=0x22, late=0.8), TimeoutException),
-        (Fault(service=0x22, truncate=1), InvalidResponseException),
-        (Fault(service=0x22, wrong_sid=True), UnexpectedResponseException),
-    ],
-    ids=["nrc", "no_answer", "late", "truncate", "wrong_sid"],
+    "fault",
+    [Fault(service=0x22, no_answer=True), Fault(service=0x22, late=0.8)],
+    ids=["no_answer", "late"],
 )
-def test_each_fault_gives_the_client_an_error(
-    serve: Callable[..., Any], fault: Fault, error: type[Exception]
-) -> None:
+def test_silence_and_late_answers_are_p2_timeouts(serve: Serve, fault: Fault) -> None:
     client, _, _ = serve(faults=Faults(fault))
-    with pytest.raises(error):
-        client.read_data_by_identifier(0x0101)
+    with pytest.raises(TimerExpiredError) as caught:
+        client.read_did(0x0101)
+    assert (caught.value.timer, caught.value.timeout, caught.value.pendings) == ("P2", 0.5, 0)
+    assert "ReadDataByIdentifier (0x22) [test-ecu]: no response, P2 of 0.500 s" in str(caught.value)
 
 
-def test_fixed_nrc_reaches_the_client_with_its_code(serve: Callable[..., Any]) -> None:
-    client, _, _ = serve(faults=Faults(Fault(service=0x22, did=0x0101, nrc=0x31)))
-    with pytest.raises(NegativeResponseException) as caught:
-        client.read_data_by_identifier(0x0101)
-    assert caught.value.response.code == 0x31
-    assert client.read_data_by_identifier(0xF190).positive
+def test_pendings_further_apart_than_p2_star_are_a_p2_star_timeout(serve: Serve) -> None:
+    # one 0x78 at once, the next 1.5 s later: the client's P2* (1 s) runs out in between
+    client, _, _ = serve(faults=Faults(Fault(service=0x22, pending=2, pending_interval=1.5)))
+    with pytest.raises(TimerExpiredError) as caught:
+        client.read_did(0x0101)
+    assert (caught.value.timer, caught.value.timeout, caught.value.pendings) == ("P2*", 1.0, 1)
+    assert "P2* of 1.000 s expired after 1 response-pending (0x78)" in str(caught.value)
 
 
-def test_pendings_and_delays_are_waited_for(serve: Callable[..., Any]) -> None:
+def test_truncated_answer_is_an_invalid_response(serve: Serve) -> None:
+    client, _, _ = serve(faults=Faults(Fault(service=0x22, truncate=1)))
+    with pytest.raises(InvalidResponseError, match="DID 0x0101 needs 2 data bytes, got 1"):
+        client.read_did(0x0101)
+
+
+def test_wrong_sid_answer_is_an_invalid_response(serve: Serve) -> None:
+    client, _, _ = serve(faults=Faults(Fault(service=0x22, wrong_sid=True)))
+    with pytest.raises(InvalidResponseError, match="expected a response starting 0x62 or 7F 22"):
+        client.read_did(0x0101)
+
+
+def test_pendings_and_delays_are_waited_for(serve: Serve) -> None:
     client, _, ecu_end = serve(
         faults=Faults(Fault(service=0x22, pending=3, pending_interval=0.05, delay=0.2)),
     )
-    assert client.read_data_by_identifier(0x0101).service_data.values[0x0101] == (0x0C80,)
-    assert ecu_end.sent[:3] == [h("7F 22 78")] * 3
+    assert client.read_did(0x0101) == (0x0C80,)
+    assert ecu_end.sent == [h("7F 22 78")] * 3 + [h("62 01 01 0C 80")]
 
 
-def test_reset_in_the_middle_of_a_download(serve: Callable[..., Any]) -> None:
+def test_delay_beyond_p2_is_covered_by_pendings(serve: Serve) -> None:
+    client, _, ecu_end = serve(p2_star=0.4, faults=Faults(Fault(service=0x22, delay=0.7)))
+    assert client.read_did(0x0101) == (0x0C80,)  # 0.7 s > P2 0.5 s: 0x78 at 0, 0.2, 0.4, 0.6
+    assert ecu_end.sent == [h("7F 22 78")] * 4 + [h("62 01 01 0C 80")]
+
+
+def test_reset_in_the_middle_of_a_download(serve: Serve) -> None:
     client, ecu, _ = serve(faults=Faults(Fault(reset_after_blocks=1)))
     client.change_session(2)
-    client.unlock_security_access(0x11)
+    client.unlock(0x11)
     client.request_download(udsoncan.MemoryLocation(0x1000, 0x300, 32, 32))
     client.transfer_data(1, bytes(256))
-    with pytest.raises(TimeoutException):
+    with pytest.raises(TimerExpiredError) as silent:
         client.transfer_data(2, bytes(256))
+    assert silent.value.timer == "P2"
     assert ecu.state.resets == 1
-    with pytest.raises(NegativeResponseException) as caught:
+    with pytest.raises(NrcError) as caught:
         client.transfer_data(2, bytes(256))
-    assert caught.value.response.code == 0x7F  # back in the default session
+    assert caught.value.nrc is Nrc.serviceNotSupportedInActiveSession  # back in default
 
 
 def test_functional_requests_are_answered_on_the_physical_channel(spec_factory: Factory) -> None:
@@ -232,13 +206,13 @@ def test_stop_interrupts_a_long_answer_and_leaves_no_thread(spec_factory: Factor
 
 
 def test_each_exchange_is_logged_once_and_security_data_never(
-    serve: Callable[..., Any], caplog: pytest.LogCaptureFixture
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     client, _, _ = serve()
     with caplog.at_level(logging.DEBUG, logger="diagkit.sim.server"):
-        client.read_data_by_identifier(0x0101)
+        client.read_did(0x0101)
         client.change_session(3)
-        client.unlock_security_access(1)
+        client.unlock(1)
     info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert "test-ecu: ReadDataByIdentifier -> positive, 5 bytes" in info
     assert sum("SecurityAccess" in m for m in info) == 2
@@ -248,7 +222,7 @@ def test_each_exchange_is_logged_once_and_security_data_never(
 
 
 def test_a_crashing_routine_answers_general_reject_and_keeps_serving(
-    serve: Callable[..., Any], spec_factory: Factory, caplog: pytest.LogCaptureFixture
+    serve: Serve, spec_factory: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(option: bytes, spec: SimEcuSpec, state: object) -> RoutineOutcome:
         raise RuntimeError("routine bug")
@@ -258,9 +232,9 @@ def test_a_crashing_routine_answers_general_reject_and_keeps_serving(
     client, _, _ = serve(routines=routines)
     with (
         caplog.at_level(logging.ERROR, logger="diagkit.sim.server"),
-        pytest.raises(NegativeResponseException) as caught,
+        pytest.raises(NrcError) as caught,
     ):
         client.start_routine(0x0999)
-    assert caught.value.response.code == 0x10
+    assert caught.value.nrc is Nrc.generalReject
     assert "routine bug" in caplog.text
-    assert client.tester_present().positive
+    client.tester_present()
