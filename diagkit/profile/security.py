@@ -113,7 +113,8 @@ class SecurityDispatcher:
     """udsoncan's ``security_algo``: picks the profile's level, resolves its algorithm and key.
 
     udsoncan calls it with keyword arguments ``level``, ``seed`` and ``params``; the level may
-    be the odd (requestSeed) or even (sendKey) one. Resolution happens on each call, so an
+    be the odd (requestSeed) or even (sendKey) one. ``params`` other than None (a caller's
+    override for one unlock) replace the level's own. Resolution happens on each call, so an
     unset key variable or unknown algorithm fails at unlock time with a clear message.
     """
 
@@ -128,7 +129,6 @@ class SecurityDispatcher:
         self._environ = environ
 
     def __call__(self, level: int, seed: bytes, params: Any = None) -> bytes:
-        del params  # the profile's own parameters are used
         odd = level if level % 2 else level - 1
         entry = self._levels.get(odd)
         if entry is None:
@@ -142,7 +142,9 @@ class SecurityDispatcher:
                 f"(security level {odd:#04x})"
             )
         algorithm = self._resolver(entry.algorithm)
-        return algorithm(odd, bytes(seed), entry.resolved_params(self._environ))
+        if params is None:
+            params = entry.resolved_params(self._environ)
+        return algorithm(odd, bytes(seed), params)
 
     def __repr__(self) -> str:
         levels = ", ".join(f"{lv:#04x}" for lv in sorted(self._levels))

@@ -228,6 +228,15 @@ def test_security_levels_resolve_their_algorithm_by_name_when_used() -> None:
     assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": 0x5A5A})]
 
 
+def test_parameters_given_for_one_unlock_replace_the_profile_ones() -> None:
+    recorder = Recorder()
+    config = udsoncan_config(parse_profile(SECURED), algorithms=recorder, environ={})
+    algo = config["security_algo"]
+    assert algo is not None
+    algo(level=0x01, seed=b"\x12\x34", params={"mask": 0x1111})
+    assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": 0x1111})]
+
+
 def test_key_material_comes_from_the_environment_and_stays_hidden() -> None:
     recorder = Recorder()
     environ = {"ENGINE_SA_KEY": "00112233445566778899AABBCCDDEEFF"}
