@@ -57,12 +57,14 @@ def run_bench(
     *,
     faults: Mapping[str, Faults] | None = None,
     algorithms: Callable[[str], KeyAlgorithm] | None = None,
+    environ: Mapping[str, str] | None = None,
     open_transport: Callable[[TransportConfig], Transport] | None = None,
     poll_interval: float = 0.05,
 ) -> SimServer:
     """Start simulating every ECU of ``bench`` (or one profile); returns the running server.
 
-    ``faults`` replaces the profile's ``simulation.faults`` per ECU name. The server owns the
+    ``faults`` replaces the profile's ``simulation.faults`` per ECU name; ``algorithms`` and
+    ``environ`` are handed to :func:`spec_from_profile`. The server owns the
     transports it opened and closes them on :meth:`SimServer.stop`. The memory backend has no
     bus to serve on: use :class:`SimServer` with :meth:`MemoryTransport.pair` instead.
     """
@@ -85,7 +87,7 @@ def run_bench(
                     f"ECU {profile.name} uses the memory backend, which has no bus to serve on; "
                     "serve it with SimServer().add(ecu, end) on a MemoryTransport.pair()"
                 )
-            spec = spec_from_profile(profile, algorithms=algorithms)
+            spec = spec_from_profile(profile, algorithms=algorithms, environ=environ)
             if faults is not None and profile.name in faults:
                 spec = dataclasses.replace(spec, faults=faults[profile.name])
             config = transport_config(profile)
