@@ -1,13 +1,14 @@
-"""ReadDataByIdentifier round trips per second: bare transport vs diagkit's client vs udsoncan.
+"""Client round trips per second, each as a ratio to the bare transport exchanging the same PDUs.
 
-Every case reads the VIN (``22 F1 90`` -> ``62 F1 90`` + 17 bytes) from the same peer in the same
-run, and the rates are printed as ratios to the bare transport (send + recv, no UDS logic)::
+The peer answers a fixed table (ReadDataByIdentifier of the VIN, ``22 F1 90`` -> ``62 F1 90`` +
+17 bytes; WriteDataByIdentifier of it; TesterPresent; RoutineControl start) in the same run, and
+every rate is divided by the rate of bare ``send`` + ``recv`` of the same request and answer::
 
     python benchmarks/client_bench.py                     # memory transport, no CAN needed
     python benchmarks/client_bench.py --kernel vcan0      # kernel ISO-TP sockets (Linux, VM)
 
-Cases: the bare transport; diagkit's ``EcuClient.read_did`` (fast path); ``read_dids`` (through
-udsoncan's service codec); udsoncan's own ``Client`` over diagkit's connection; with
+Cases: diagkit's ``EcuClient`` ``read_did``, ``read_dids``, ``write_did``, ``tester_present``
+and ``start_routine``; udsoncan's own ``Client`` reading the VIN over diagkit's connection; with
 ``--kernel`` also udsoncan's ``Client`` over its own ``IsoTPSocketConnection`` (thread + queue).
 """
 
@@ -34,6 +35,15 @@ from diagkit.transport.memory import MemoryTransport
 VIN = b"WVWZZZ1JZXW000001"
 REQUEST = b"\x22\xf1\x90"
 ANSWER = b"\x62\xf1\x90" + VIN
+WRITE = b"\x2e\xf1\x90" + VIN
+TESTER_PRESENT = b"\x3e\x00"
+ROUTINE = b"\x31\x01\xff\x00"
+ANSWERS = {
+    REQUEST: ANSWER,
+    WRITE: b"\x6e\xf1\x90",
+    TESTER_PRESENT: b"\x7e\x00",
+    ROUTINE: b"\x71\x01\xff\x00\x00",
+}
 CONFIG: dict[str, Any] = {"data_identifiers": {0xF190: AsciiCodec(17)}}
 
 Opener = Callable[[], Transport]
@@ -55,18 +65,20 @@ def rate(step: Callable[[], object], seconds: float) -> float:
             return count / (now - start)
 
 
-def bare_step(transport: Transport) -> Callable[[], object]:
+def bare_step(transport: Transport, request: bytes) -> Callable[[], object]:
+    expected = ANSWERS[request]
+
     def step() -> object:
-        transport.send(REQUEST)
+        transport.send(request)
         answer = transport.recv(1.0)
-        assert answer == ANSWER
+        assert answer == expected
         return answer
 
     return step
 
 
 def memory_transport() -> Transport:
-    return MemoryTransport(lambda pdu: [ANSWER] if pdu == REQUEST else [])
+    return MemoryTransport(lambda pdu: [ANSWERS[pdu]] if pdu in ANSWERS else [])
 
 
 def kernel_opener(interface: str) -> tuple[Opener, Callable[[], AbstractContextManager[Any]]]:
@@ -105,8 +117,9 @@ def serve(interface: str) -> None:
     sock.bind((interface, 0x7E0, 0x7E8))  # (interface, rx id, tx id)
     print("ready", flush=True)
     while True:
-        if sock.recv(8300) == REQUEST:
-            sock.send(ANSWER)
+        answer = ANSWERS.get(sock.recv(8300))
+        if answer is not None:
+            sock.send(answer)
 
 
 def udsoncan_own_socket_step(interface: str) -> AbstractContextManager[Callable[[], object]]:
@@ -124,31 +137,40 @@ def udsoncan_own_socket_step(interface: str) -> AbstractContextManager[Callable[
     return make()
 
 
+Case = Callable[[EcuClient], object]
+CASES: list[tuple[str, bytes, Case]] = [
+    ("read_did(0xF190)", REQUEST, lambda c: c.read_did(0xF190)),
+    ("read_dids([0xF190])", REQUEST, lambda c: c.read_dids([0xF190])),
+    ("write_did(0xF190, vin)", WRITE, lambda c: c.write_did(0xF190, VIN.decode())),
+    ("tester_present()", TESTER_PRESENT, lambda c: c.tester_present()),
+    ("start_routine(0xFF00)", ROUTINE, lambda c: c.start_routine(0xFF00)),
+]
+
+
 def run(opener: Opener, seconds: float, extra: dict[str, AbstractContextManager[Any]]) -> None:
-    results: list[tuple[str, float]] = []
-    with opener() as transport:
-        results.append(("bare transport send+recv", rate(bare_step(transport), seconds)))
-    with EcuClient(opener(), config=CONFIG, keep_alive=KeepAlive(enabled=False)) as c:
-        assert c.read_did(0xF190) == VIN.decode()
-        results.append(("diagkit EcuClient.read_did", rate(lambda: c.read_did(0xF190), seconds)))
-        results.append(
-            ("diagkit EcuClient.read_dids", rate(lambda: c.read_dids([0xF190]), seconds))
-        )
-    connection = TransportConnection(opener())
-    with Client(connection, config=CONFIG) as plain:  # type: ignore[arg-type]
-        results.append(
-            (
-                "udsoncan Client, diagkit connection",
-                rate(lambda: plain.read_data_by_identifier(0xF190), seconds),
-            )
-        )
+    """Each case right after the bare exchange of its PDUs, so load drifts hit both alike."""
+
+    def bare(request: bytes) -> float:
+        with opener() as transport:
+            return rate(bare_step(transport, request), seconds)
+
+    print(f"{'case':40} {'round trips/s':>14} {'bare same PDUs':>15} {'ratio':>6}")
+
+    def show(name: str, value: float, base: float) -> None:
+        print(f"{name:40} {value:14,.0f} {base:15,.0f} {value / base:6.2f}", flush=True)
+
+    for name, request, call in CASES:
+        base = bare(request)
+        with EcuClient(opener(), config=CONFIG, keep_alive=KeepAlive(enabled=False)) as c:
+            show(f"diagkit {name}", rate(lambda: call(c), seconds), base)  # noqa: B023
+    base = bare(REQUEST)
+    with Client(TransportConnection(opener()), config=CONFIG) as plain:  # type: ignore[arg-type]
+        value = rate(lambda: plain.read_data_by_identifier(0xF190), seconds)
+    show("udsoncan Client, diagkit connection", value, base)
     for name, manager in extra.items():
+        base = bare(REQUEST)
         with manager as step:
-            results.append((name, rate(step, seconds)))
-    base = results[0][1]
-    print(f"{'case':40} {'round trips/s':>14} {'vs bare':>8}")
-    for name, value in results:
-        print(f"{name:40} {value:14,.0f} {value / base:8.2f}")
+            show(name, rate(step, seconds), base)
 
 
 def main() -> None:
