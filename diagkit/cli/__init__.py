@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from diagkit.errors import DiagkitError
 
 # Subcommand modules, each with add_subparser(subparsers) setting func=run(args) -> int.
-COMMANDS = ("demo", "simulate", "profile", "read", "dtc")
+COMMANDS = ("demo", "simulate", "profile", "read", "dtc", "flash")
 
 
 def build_parser() -> argparse.ArgumentParser:
