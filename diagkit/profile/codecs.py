@@ -336,7 +336,7 @@ class BcdCodec(_Codec):
         return text
 
 
-Codec = Annotated[
+AnyCodec = (
     AsciiCodec
     | Utf8Codec
     | UIntCodec
@@ -345,9 +345,9 @@ Codec = Annotated[
     | EnumCodec
     | BytesCodec
     | HexCodec
-    | BcdCodec,
-    Field(discriminator="type"),
-]
+    | BcdCodec
+)
+Codec = Annotated[AnyCodec, Field(discriminator="type")]
 """Any DID codec, chosen by its ``type`` key."""
 
 
@@ -372,19 +372,6 @@ class UdsoncanDidCodec(udsoncan.DidCodec):
 
     def __repr__(self) -> str:
         return f"UdsoncanDidCodec({self.name or self.codec.describe()!r})"
-
-
-AnyCodec = (
-    AsciiCodec
-    | Utf8Codec
-    | UIntCodec
-    | IntCodec
-    | ScaledCodec
-    | EnumCodec
-    | BytesCodec
-    | HexCodec
-    | BcdCodec
-)
 
 
 def describe_value(codec: AnyCodec, value: DidValue) -> str:
