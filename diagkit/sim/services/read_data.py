@@ -8,6 +8,7 @@ says, DIDs not supported in the active session are left out while at least one i
 from __future__ import annotations
 
 from diagkit.codes import Nrc
+from diagkit.sim.faults import identifiers
 from diagkit.sim.reply import Reply, negative, positive
 from diagkit.sim.services.common import big, unlocked
 from diagkit.sim.spec import SimEcuSpec, allowed
@@ -19,7 +20,7 @@ def read_data_by_identifier(request: bytes, spec: SimEcuSpec, state: SimState, n
     sid = request[0]
     if len(request) < 3 or (len(request) - 1) % 2:
         return negative(sid, Nrc.incorrectMessageLengthOrInvalidFormat)
-    dids = [int.from_bytes(request[i : i + 2], "big") for i in range(1, len(request), 2)]
+    dids = identifiers(request)
     if spec.max_dids_per_read is not None and len(dids) > spec.max_dids_per_read:
         return negative(sid, Nrc.incorrectMessageLengthOrInvalidFormat)
     readable = [
