@@ -8,25 +8,15 @@ and turns errors into diagkit errors.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from diagkit.errors import ConfigurationError, TransportClosedError
 from diagkit.transport.address import Address, TargetAddressType
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
-from diagkit.transport.kernel_socket import DEFAULT_MAX_PDU_SIZE, IsoTpSocket
+from diagkit.transport.kernel_socket import DEFAULT_MAX_PDU_SIZE, IsoTpSocket, check_seconds
 from diagkit.transport.options import Flags, SocketOptions
 
 _DEFAULT_OPTIONS = SocketOptions()
-
-
-def _seconds(name: str, value: float, *, allow_zero: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigurationError(f"{name} must be seconds (a number), got {value!r}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        legal = ">= 0" if allow_zero else "> 0"
-        raise ConfigurationError(f"{name} must be finite seconds {legal}, got {value!r}")
-    return float(value)
 
 
 def _with_flags(options: SocketOptions, flags: Flags) -> SocketOptions:
@@ -54,7 +44,7 @@ class KernelTransport(Transport):
         send_timeout: float = 2.0,
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
     ) -> None:
-        self._send_timeout = _seconds("send_timeout", send_timeout, allow_zero=False)
+        self._send_timeout = check_seconds("send_timeout", send_timeout, positive=True)
         if not isinstance(options, SocketOptions):
             raise ConfigurationError(
                 f"options must be a SocketOptions, got {type(options).__name__}"
@@ -96,30 +86,23 @@ class KernelTransport(Transport):
     def send(self, pdu: bytes, timeout: float | None = None) -> None:
         """Send one PDU of at most ``max_pdu_size`` bytes; ``timeout`` in seconds, ``None``
         for ``send_timeout``."""
-        if self._socket.closed:
-            raise TransportClosedError("send: the kernel transport is closed")
-        limit = self._socket.max_pdu_size
-        if isinstance(pdu, (bytes, bytearray, memoryview)) and len(pdu) > limit:
-            raise ConfigurationError(
-                f"send: the PDU has {len(pdu)} bytes, more than this transport's max_pdu_size "
-                f"{limit}; nothing was sent"
-            )
-        wait = (
-            self._send_timeout if timeout is None else _seconds("timeout", timeout, allow_zero=True)
-        )
+        wait = self._send_timeout if timeout is None else timeout
         if wait != self._timeout:
-            self._socket.settimeout(wait)
-            self._timeout = wait
-        self._socket.send(pdu)
+            self._settimeout(wait, "send")
+        self._socket.send(pdu)  # checks closed state, type and size before the kernel sees it
 
     def recv(self, timeout: float) -> bytes | None:
         """The next PDU, or None when none arrived within ``timeout`` seconds."""
-        if self._socket.closed:
-            raise TransportClosedError("recv: the kernel transport is closed")
         if timeout != self._timeout:
-            self._socket.settimeout(_seconds("timeout", timeout, allow_zero=True))
-            self._timeout = timeout
-        return self._socket.recv()
+            self._settimeout(timeout, "recv")
+        return self._socket.recv()  # checks closed state; never truncates silently
+
+    def _settimeout(self, timeout: float, operation: str) -> None:
+        """Give the open socket a new timeout, checked once (an ioctl: only when it changes)."""
+        if self._socket.closed:
+            raise TransportClosedError(f"{operation}: the kernel transport is closed")
+        self._socket.real_socket().settimeout(check_seconds("timeout", timeout))
+        self._timeout = timeout
 
     def close(self) -> None:
         """Close the socket; idempotent."""

@@ -60,16 +60,22 @@ def _open_kernel_socket() -> socket.socket:
     return socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP)
 
 
-def _check_timeout(name: str, value: float | None) -> float | None:
-    if value is None:
-        return None
+def check_seconds(
+    name: str, value: object, *, positive: bool = False, or_none: bool = False
+) -> float:
+    """``value`` as float seconds if finite and >= 0 (> 0 with ``positive``); else raise naming
+    ``name``, the legal range (``or_none``: a caller that also takes None) and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigurationError(
-            f"{name} must be None or seconds >= 0, got {value!r} ({type(value).__name__})"
-        )
-    if not math.isfinite(value) or value < 0:
-        raise ConfigurationError(f"{name} must be None or finite seconds >= 0, got {value!r}")
+        legal = "None or seconds" if or_none else "seconds (a number)"
+        raise ConfigurationError(f"{name} must be {legal}, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        legal = f"{'None or ' if or_none else ''}finite seconds {'> 0' if positive else '>= 0'}"
+        raise ConfigurationError(f"{name} must be {legal}, got {value!r}")
     return float(value)
+
+
+def _check_timeout(value: object) -> float | None:
+    return None if value is None else check_seconds("timeout", value, or_none=True)
 
 
 class IsoTpSocket:
@@ -83,7 +89,7 @@ class IsoTpSocket:
     LinkLayerProtocol = LinkLayerProtocol
 
     def __init__(self, timeout: float | None = None) -> None:
-        timeout = _check_timeout("timeout", timeout)
+        timeout = _check_timeout(timeout)
         if not hasattr(socket, "CAN_ISOTP") or not hasattr(socket, "AF_CAN"):
             raise TransportUnavailableError(
                 "this Python has no socket.CAN_ISOTP: kernel ISO-TP sockets need Linux and "
@@ -99,7 +105,8 @@ class IsoTpSocket:
         self._closed = False
         self._rxpad_set = False
         self._max_pdu_size = DEFAULT_MAX_PDU_SIZE
-        self._single_frame_max: int | None = None
+        self._single_frame_max: int | None = None  # set by bind() on an SF_BROADCAST socket
+        self._send_limit = DEFAULT_MAX_PDU_SIZE  # the smaller of both: one test per send
         if timeout is not None:
             self._socket.settimeout(timeout)
 
@@ -127,16 +134,19 @@ class IsoTpSocket:
 
     @property
     def max_pdu_size(self) -> int:
-        """Largest PDU :meth:`recv` accepts (default 8300, the kernel's default limit)."""
+        """Largest PDU :meth:`send` and :meth:`recv` accept (default 8300, the kernel's default
+        limit; raise both together)."""
         return self._max_pdu_size
 
     @max_pdu_size.setter
     def max_pdu_size(self, value: int) -> None:
         self._max_pdu_size = require_int("max_pdu_size", value, 1, KERNEL_MAX_PDU_SIZE)
+        single = self._single_frame_max
+        self._send_limit = value if single is None else min(value, single)
 
     def settimeout(self, value: float | None) -> None:
         """Seconds :meth:`send`/:meth:`recv` may wait; None blocks, 0 never waits."""
-        value = _check_timeout("timeout", value)
+        value = _check_timeout(value)
         self._check_open("settimeout")
         self._socket.settimeout(value)
 
@@ -402,6 +412,7 @@ class IsoTpSocket:
             extension = 1 if general.optflag & Flags.EXTEND_ADDR else 0
             escape = 1 if link.tx_dl > 8 else 0
             self._single_frame_max = link.tx_dl - 1 - extension - escape
+            self._send_limit = min(self._max_pdu_size, self._single_frame_max)
         logger.debug("bound ISO-TP socket on %s: %s, %r", interface, address, general.optflag)
 
     def _check_bound(self, operation: Operation) -> None:
@@ -410,24 +421,33 @@ class IsoTpSocket:
             raise ConfigurationError(f"{operation}: bind() must be called first")
 
     def send(self, data: bytes | bytearray | memoryview) -> int:
-        """Send one PDU; returns its length. With WAIT_TX_DONE, returns once it is on the bus."""
-        self._check_bound("send")
+        """Send one PDU of 1 to :attr:`max_pdu_size` bytes; returns its length. With
+        WAIT_TX_DONE, returns once it is on the bus."""
+        if not self._bound:  # also False once closed
+            self._check_bound("send")
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise ConfigurationError(f"data must be bytes, got {type(data).__name__}")
-        payload = bytes(data)
-        if not payload:
-            raise ConfigurationError("data must hold 1 byte or more (ISO-TP has no empty PDU)")
-        if self._single_frame_max is not None and len(payload) > self._single_frame_max:
-            raise ConfigurationError(
-                f"an SF_BROADCAST socket sends single frames only: at most "
-                f"{self._single_frame_max} bytes with these options, got {len(payload)}"
-            )
+        if not 0 < len(data) <= self._send_limit:
+            raise self._size_error(len(data))
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("send on %s %d bytes: %s", self._interface, len(payload), payload.hex())
+            logger.debug("send on %s %d bytes: %s", self._interface, len(data), data.hex())
         try:
-            return self._socket.send(payload)
+            return self._socket.send(data)
         except OSError as exc:
             raise translate(exc, "send", self._context()) from exc
+
+    def _size_error(self, size: int) -> ConfigurationError:
+        if not size:
+            return ConfigurationError("data must hold 1 byte or more (ISO-TP has no empty PDU)")
+        if self._single_frame_max is not None and size > self._single_frame_max:
+            return ConfigurationError(
+                f"an SF_BROADCAST socket sends single frames only: at most "
+                f"{self._single_frame_max} bytes with these options, got {size}"
+            )
+        return ConfigurationError(
+            f"send: the PDU has {size} bytes, more than this socket's max_pdu_size "
+            f"{self._max_pdu_size}; nothing was sent"
+        )
 
     def recv(self, n: int | None = None) -> bytes | None:
         """Return the next PDU, or None when none arrived within the socket's timeout.
@@ -435,10 +455,13 @@ class IsoTpSocket:
         ``n`` is the largest PDU accepted (default :attr:`max_pdu_size`); a larger PDU raises
         :class:`~diagkit.errors.TransferError` instead of being truncated silently.
         """
-        self._check_bound("recv")
+        if not self._bound:  # also False once closed
+            self._check_bound("recv")
         size = self._max_pdu_size if n is None else require_int("n", n, 1, KERNEL_MAX_PDU_SIZE)
         try:
-            data, _ancillary, msg_flags, _source = self._socket.recvmsg(size)
+            # One byte more than accepted, so a larger PDU shows as size + 1 bytes: as safe as
+            # recvmsg's MSG_TRUNC without its per-call SIOCGIFNAME ioctl and address tuple.
+            data = self._socket.recv(size + 1)
         except BlockingIOError:
             return None  # non-blocking and nothing queued
         except OSError as exc:
@@ -447,7 +470,7 @@ class IsoTpSocket:
             if isinstance(exc, TimeoutError) and exc.errno is None:
                 return None
             raise translate(exc, "recv", self._context()) from exc
-        if msg_flags & socket.MSG_TRUNC:
+        if len(data) > size:
             raise TransferError(
                 f"recv on {self._interface}: received a PDU larger than {size} bytes; it was "
                 "truncated and is dropped: raise max_pdu_size (the kernel's own limit is the "

@@ -78,7 +78,8 @@ class FakeKernelSocket:
         self.sent.append((bytes(data), self.timeout))
         return len(data)
 
-    def recvmsg(self, bufsize: int) -> tuple[bytes, list[object], int, tuple[str, int, int]]:
+    def recv(self, bufsize: int) -> bytes:
+        """Like the kernel: the next PDU cut to ``bufsize`` bytes (the rest is lost)."""
         if not self.inbox:
             if self.timeout == 0:
                 raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
@@ -86,8 +87,7 @@ class FakeKernelSocket:
         item = self.inbox.pop(0)
         if isinstance(item, OSError):
             raise item
-        flags = socket.MSG_TRUNC if len(item) > bufsize else 0
-        return item[:bufsize], [], flags, ("vcan0", 0, 0)
+        return item[:bufsize]
 
     def settimeout(self, value: float | None) -> None:
         self.timeout = value

@@ -346,6 +346,15 @@ def test_send_errors_are_translated_with_their_cause(
     assert info.value.__cause__ is fake.send_error
 
 
+def test_send_refuses_a_pdu_over_max_pdu_size(sock: IsoTpSocket, fake: FakeKernelSocket) -> None:
+    sock.max_pdu_size = 100
+    sock.bind("vcan0", NORMAL)
+    with pytest.raises(ConfigurationError, match=r"101 bytes, more than .* max_pdu_size 100"):
+        sock.send(bytes(101))
+    sock.send(bytes(100))
+    assert [len(data) for data, _ in fake.sent] == [100]
+
+
 def test_send_timeout_is_a_transport_timeout(sock: IsoTpSocket, fake: FakeKernelSocket) -> None:
     sock.settimeout(0.5)
     sock.bind("vcan0", NORMAL)
@@ -359,6 +368,12 @@ def test_sf_broadcast_sends_single_frames_only(sock: IsoTpSocket, fake: FakeKern
     sock.bind("vcan0", NORMAL)
     sock.send(b"\x01" * 7)
     with pytest.raises(ConfigurationError, match="at most 7 bytes with these options, got 8"):
+        sock.send(b"\x01" * 8)
+    sock.max_pdu_size = 5  # the smaller limit wins, whichever is set last
+    with pytest.raises(ConfigurationError, match="max_pdu_size 5"):
+        sock.send(b"\x01" * 6)
+    sock.max_pdu_size = 100
+    with pytest.raises(ConfigurationError, match="at most 7 bytes"):
         sock.send(b"\x01" * 8)
     assert len(fake.sent) == 1
 

@@ -94,6 +94,20 @@ def test_closed_transport_refuses_work(fakes: list[FakeKernelSocket]) -> None:
         transport.recv(0.1)
 
 
+def test_closed_transport_refuses_work_with_an_unchanged_timeout(
+    fakes: list[FakeKernelSocket],
+) -> None:
+    transport = KernelTransport("vcan0", NORMAL, send_timeout=0.5)
+    transport.send(b"\x01")
+    assert transport.recv(0.5) is None
+    transport.close()
+    with pytest.raises(TransportClosedError):
+        transport.send(b"\x01")
+    with pytest.raises(TransportClosedError):
+        transport.recv(0.5)
+    assert len(fakes[0].sent) == 1
+
+
 def test_a_failed_open_leaks_no_socket(
     fakes: list[FakeKernelSocket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
