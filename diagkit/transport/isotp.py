@@ -10,8 +10,9 @@ Code written for ``isotp.socket`` ports by changing one import::
 
 Differences that protect the user: values are range checked (ConfigurationError), options
 survive ``bind()``, errors are diagkit errors, ``recv()`` returns None on timeout (and
-raises instead of truncating a PDU larger than ``max_pdu_size``), and ``timeout=0`` means
-non-blocking (python-can-isotp ignores 0 and blocks).
+raises instead of truncating a PDU larger than ``max_pdu_size``), ``send()`` refuses a PDU
+larger than ``max_pdu_size`` (8300 by default, the kernel's default limit: raise both
+together), and ``timeout=0`` means non-blocking (python-can-isotp ignores 0 and blocks).
 """
 
 from __future__ import annotations
