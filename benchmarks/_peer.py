@@ -14,14 +14,17 @@ SOL_CAN_ISOTP = 106
 CAN_ISOTP_OPTS = 1
 CAN_ISOTP_LL_OPTS = 5
 FRAME_TXTIME_ZERO = 0xFFFFFFFF
+WAIT_TX_DONE = 0x400
 VIN = b"WDB1234567890ABCD"
 
 
-def bare_socket(iface: str, txid: int, rxid: int, fd: bool, txtime_zero: bool) -> socket.socket:
+def bare_socket(  # noqa: PLR0917 - a benchmark helper
+    iface: str, txid: int, rxid: int, fd: bool, txtime_zero: bool, flags: int = 0
+) -> socket.socket:
     """A raw python ISO-TP socket with the benchmark's options (no diagkit involved)."""
-    s = socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP)  # type: ignore[attr-defined]
+    s = socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP)
     txtime = FRAME_TXTIME_ZERO if txtime_zero else 0
-    s.setsockopt(SOL_CAN_ISOTP, CAN_ISOTP_OPTS, struct.pack("=IIBBBB", 0, txtime, 0, 0, 0, 0))
+    s.setsockopt(SOL_CAN_ISOTP, CAN_ISOTP_OPTS, struct.pack("=IIBBBB", flags, txtime, 0, 0, 0, 0))
     if fd:
         s.setsockopt(SOL_CAN_ISOTP, CAN_ISOTP_LL_OPTS, struct.pack("=BBB", 72, 64, 0))
     s.bind((iface, rxid, txid))
