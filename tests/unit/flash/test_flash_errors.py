@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import APP, APP_SIZE, REGION, BenchFactory
+from _flash_ecu import APP, APP_SIZE, REGION, BenchFactory
 
 from diagkit.errors import (
     InvalidResponseError,

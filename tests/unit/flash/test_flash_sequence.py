@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 
 import pytest
-from conftest import APP, APP_SIZE, REGION, BenchFactory
+from _flash_ecu import APP, APP_SIZE, REGION, BenchFactory
 
 from diagkit.errors import ConfigurationError
 from diagkit.flash import FlashRegion, flash
