@@ -45,12 +45,6 @@ def ecu(profile_path: Path) -> Iterator[SimServer]:
         yield server
 
 
-@pytest.fixture(autouse=True)
-def _flash_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    if "flash" not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "flash"))
-
-
 def test_flash_a_binary_prints_size_time_and_throughput(
     ecu: SimServer, profile_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
