@@ -8,9 +8,10 @@ serves the engine profile as a simulated ECU there, and talks to it as a script 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from diagkit.profile import EcuProfile
 
 PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "engine_userspace.yaml"
+KEY_ENV = "ENGINE_SA_KEY"  # the profile's programming level reads its AES key from here
+DEMO_KEY = "000102030405060708090a0b0c0d0e0f"  # the simulated bench's key, never a real one
+FIRMWARE_SIZE = 64 * 1024
 _T = TypeVar("_T")
 
 
@@ -76,20 +80,24 @@ def choose_transport(wanted: str, interface: str) -> tuple[str, str]:
 
 
 @contextmanager
-def simulated(profile: EcuProfile) -> Iterator[EcuClient]:
-    """The simulated ECU serving ``profile`` and a client connected to it."""
+def simulated(profile: EcuProfile, environ: Mapping[str, str]) -> Iterator[EcuClient]:
+    """The simulated ECU serving ``profile`` and a client connected to it.
+
+    ``environ`` is where both read ``key_env`` security keys.
+    """
     from diagkit.client.factory import open_client  # noqa: PLC0415
     from diagkit.sim import SimEcu, SimServer, run_bench, spec_from_profile  # noqa: PLC0415
     from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
 
     if profile.backend == "memory":
         client_end, ecu_end = MemoryTransport.pair()
-        server = SimServer().add(SimEcu(spec_from_profile(profile)), ecu_end, owned=True)
-        with server.start(), open_client(profile, transport=client_end) as client:
-            yield client
+        spec = spec_from_profile(profile, environ=environ)
+        server = SimServer().add(SimEcu(spec), ecu_end, owned=True)
+        with server.start(), open_client(profile, transport=client_end, environ=environ) as ecu:
+            yield ecu
         return
-    with run_bench(profile), open_client(profile) as client:
-        yield client
+    with run_bench(profile, environ=environ), open_client(profile, environ=environ) as ecu:
+        yield ecu
 
 
 class Session:
@@ -126,8 +134,9 @@ def run(args: argparse.Namespace) -> int:
     elif backend != profile.backend:
         profile = profile.with_overrides(backend=backend)  # type: ignore[arg-type]
     console.print(f"[bold]diagkit demo[/]: simulated ECU [cyan]{profile.name}[/] over {why}")
+    environ = {KEY_ENV: DEMO_KEY, **os.environ}
     started = time.perf_counter()
-    with simulated(profile) as ecu:
+    with simulated(profile, environ) as ecu:
         session = Session(console)
         demo_session(session, ecu, profile)
     total = time.perf_counter() - started
@@ -189,4 +198,22 @@ def demo_session(session: Session, ecu: EcuClient, profile: EcuProfile) -> None:
             f"RoutineControl start {routine.name} (0x31 0x01 0x{routine.id:04X})",
             lambda: ecu.start_routine(routine.id),
         )
-    session.step("DiagnosticSessionControl default (0x10 0x01)", lambda: ecu.change_session(1))
+    demo_flash(session, ecu, profile)
+    session.step("ECUReset hardReset (0x11 0x01)", lambda: ecu.ecu_reset(1))
+
+
+def demo_flash(session: Session, ecu: EcuClient, profile: EcuProfile) -> None:
+    """Programming session, security level 0x11 (AES-128 CMAC), erase, download, CRC check."""
+    from diagkit.cli.flash import progress_bar, summary  # noqa: PLC0415
+    from diagkit.flash import FlashRegion, flash  # noqa: PLC0415
+
+    region = FlashRegion.from_profile(profile, "application")
+    firmware = bytes(i * 7 & 0xFF for i in range(FIRMWARE_SIZE))
+    with progress_bar(region.label) as progress:
+        result = session.step(
+            f"flash {FIRMWARE_SIZE // 1024} KiB of firmware into {region.label}, padded with "
+            "0xFF to its end (0x31 erase, 0x34/0x36/0x37, 0x31 CRC check)",
+            lambda: flash(ecu, region, firmware, progress=progress, fill=0xFF),
+        )
+    if result is not None:
+        session.console.print(f"    {summary(result)}", markup=False)

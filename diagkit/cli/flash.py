@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +18,7 @@ from diagkit.cli.common import add_target_arguments, load_one_profile
 from diagkit.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from diagkit.flash import FlashResult
+    from diagkit.flash import FlashResult, Progress
 
 
 def _int(text: str) -> int:
@@ -52,8 +54,10 @@ def add_subparser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from rich.console import Console  # noqa: PLC0415 (only this command draws progress)
+@contextmanager
+def progress_bar(label: str) -> Iterator[Progress]:
+    """A rich progress bar on stderr (bytes, rate, time left), as a flash progress callback."""
+    from rich.console import Console  # noqa: PLC0415 (only flashing draws progress)
     from rich.progress import (  # noqa: PLC0415
         BarColumn,
         DownloadColumn,
@@ -63,6 +67,24 @@ def run(args: argparse.Namespace) -> int:
     )
     from rich.progress import Progress as ProgressBar  # noqa: PLC0415
 
+    bar = ProgressBar(
+        TextColumn(f"flashing {label}"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    with bar:
+        task = bar.add_task("flash", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield progress
+
+
+def run(args: argparse.Namespace) -> int:
     from diagkit.client.factory import open_client  # noqa: PLC0415
     from diagkit.flash import FlashRegion, flash, load_image  # noqa: PLC0415
 
@@ -77,20 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 f"0x{image.address:X}"
             )
         address = image.address
-    bar = ProgressBar(
-        TextColumn(f"flashing {region.label}"),
-        BarColumn(),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    )
-    with open_client(profile) as client, bar:
-        task = bar.add_task("flash", total=len(image.data))
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with open_client(profile) as client, progress_bar(region.label) as progress:
         try:
             result = flash(
                 client,

@@ -16,3 +16,4 @@ def test_demo_runs_over_kernel_sockets(
     assert f"the kernel's CAN_ISOTP sockets on {classic_iface}" in out  # auto picked the kernel
     assert "WVWZZZ1JZXW000001" in out
     assert "negative response 0x22 conditionsNotCorrect" in out
+    assert "erased, verified" in out  # 240 KiB flashed through kernel sockets, CRC accepted

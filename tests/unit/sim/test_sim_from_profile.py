@@ -92,11 +92,12 @@ def test_download_into_a_region_needs_its_erase_routine_level(ecu: SimEcu) -> No
     seed = final(ecu, "27 11")
     assert seed is not None
     assert final(ecu, "27 12 " + bytes(b ^ 0xFF for b in seed[2:]).hex()) == h("67 12")
-    assert final(ecu, "34 00 44 08 00 40 00 00 00 01 00") == h("74 20 04 02")
+    # maxNumberOfBlockLength 0x1002 as the profile's simulation.max_block_length says
+    assert final(ecu, "34 00 44 08 00 40 00 00 00 01 00") == h("74 20 10 02")
     assert final(ecu, "36 01 " + "5A" * 256) == h("76 01")
     assert final(ecu, "37") == h("77")
     assert ecu.state.read_memory(ecu.spec, 0x08004000, 2) == h("5A 5A")
-    ecu.set_faults(Faults())  # the profile refuses every RoutineControl with 0x22
+    ecu.set_faults(Faults())  # the profile refuses one RoutineControl with 0x22
     assert final(ecu, "31 01 FF 00") == h("71 01 FF 00 00")  # erase_memory -> application
     assert ecu.state.read_memory(ecu.spec, 0x08004000, 2) == h("FF FF")
 
