@@ -12,8 +12,8 @@
      |    +-- TransferError                   an ISO-TP transfer broke (ECOMM, EILSEQ, EBADMSG...)
      |    +-- TransportClosedError            used after close()
      +-- UdsError                             the ECU's answer was not what was asked for
-          +-- NegativeResponseError           the ECU answered 0x7F with an NRC
-          +-- ResponseTimeoutError (TimeoutError)  P2, P2* or the overall timer expired
+          +-- NegativeResponseError           the ECU answered 0x7F: .service, .nrc, .nrc_name
+          +-- ResponseTimeoutError (TimeoutError)  P2, P2* or the overall timer: .timer, .timeout
           +-- InvalidResponseError            the answer is malformed or for another service
           +-- SecurityAccessError             seed/key exchange failed or no algorithm is known
 
@@ -21,6 +21,8 @@ Warnings about legal but suspicious usage are of category :class:`DiagkitWarning
 """
 
 from __future__ import annotations
+
+from diagkit.codes import nrc_name, service_name
 
 
 class DiagkitError(Exception):
@@ -64,11 +66,31 @@ class UdsError(DiagkitError):
 
 
 class NegativeResponseError(UdsError):
-    """The ECU answered with a negative response (0x7F); carries the service and the NRC."""
+    """The ECU answered with a negative response (0x7F) to ``service`` with ``nrc``.
+
+    ``nrc`` is a :class:`~diagkit.codes.Nrc` member where ISO 14229-1 names the code (a plain
+    int otherwise); both are None only where the failure is known without its NRC.
+    """
+
+    service: int | None = None
+    nrc: int | None = None
+
+    @property
+    def service_name(self) -> str | None:
+        """The ISO 14229-1 name of the refused service."""
+        return None if self.service is None else service_name(self.service)
+
+    @property
+    def nrc_name(self) -> str | None:
+        """The ISO 14229-1 name of the NRC (reserved and manufacturer ranges included)."""
+        return None if self.nrc is None else nrc_name(self.nrc)
 
 
 class ResponseTimeoutError(UdsError, TimeoutError):
-    """No (final) response in time; the message names the timer (P2, P2*, overall) and address."""
+    """No (final) response in time; ``timer`` (P2, P2*, overall) of ``timeout`` s expired."""
+
+    timer: str | None = None
+    timeout: float | None = None
 
 
 class InvalidResponseError(UdsError):

@@ -48,16 +48,17 @@ def _where(address: str) -> str:
 class NrcError(NegativeResponseError):
     """The ECU refused ``service`` with ``nrc`` (a :class:`~diagkit.codes.Nrc` if ISO names it)."""
 
+    service: int
+    nrc: int  # an Nrc member where ISO 14229-1 names the code
+
     def __init__(self, service: int, nrc: int, address: str = "", response: bytes = b"") -> None:
         self.service = service
-        self.service_name = service_name(service)
-        self.nrc: Nrc | int = _NRC_BY_VALUE.get(nrc, nrc)
-        self.nrc_name = nrc_name(nrc)
+        self.nrc = _NRC_BY_VALUE.get(nrc, nrc)
         self.address = address
         self.response = response
         super().__init__(
-            f"{self.service_name} (0x{service:02X}){_where(address)}: "
-            f"negative response 0x{nrc:02X} {self.nrc_name}"
+            f"{service_name(service)} (0x{service:02X}){_where(address)}: "
+            f"negative response 0x{nrc:02X} {nrc_name(nrc)}"
         )
 
     def __reduce__(self) -> tuple[type[NrcError], tuple[int, int, str, bytes]]:
@@ -71,11 +72,15 @@ class SecurityRefusedError(NrcError, SecurityAccessError):
 class TimerExpiredError(ResponseTimeoutError):
     """No (final) response: ``timer`` (P2, P2* or overall) of ``timeout`` seconds expired."""
 
+    service: int
+    timer: Timer
+    timeout: float
+
     def __init__(
         self, service: int, timer: Timer, timeout: float, address: str = "", pendings: int = 0
     ) -> None:
         self.service = service
-        self.timer: Timer = timer
+        self.timer = timer
         self.timeout = timeout
         self.address = address
         self.pendings = pendings

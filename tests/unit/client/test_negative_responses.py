@@ -11,10 +11,12 @@ from _scripted_ecu import ScriptedEcu
 from udsoncan import AsciiCodec
 
 from diagkit.client import EcuClient, NrcError, SecurityRefusedError, SecuritySettings
+from diagkit.client.errors import TimerExpiredError, negative_response_error
 from diagkit.codes import Nrc
 from diagkit.errors import (
     InvalidResponseError,
     NegativeResponseError,
+    ResponseTimeoutError,
     SecurityAccessError,
 )
 from diagkit.transport.memory import MemoryTransport
@@ -157,3 +159,12 @@ def test_nrc_errors_survive_pickling(make: Callable[[], NrcError]) -> None:
         error.address,
         str(error),
     )
+
+
+def test_the_error_trees_base_classes_carry_the_fields() -> None:
+    # Code that catches the base classes reads the NRC and the timer without knowing ours.
+    error: NegativeResponseError = negative_response_error(bytes([0x7F, 0x34, 0x70]), "ecu")
+    assert (error.service, error.nrc) == (0x34, 0x70)
+    assert (error.service_name, error.nrc_name) == ("RequestDownload", "uploadDownloadNotAccepted")
+    timeout: ResponseTimeoutError = TimerExpiredError(0x31, "P2*", 5.0, "ecu", pendings=3)
+    assert (timeout.timer, timeout.timeout) == ("P2*", 5.0)
