@@ -31,6 +31,7 @@ from diagkit.profile.model import Backend
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
 from diagkit.transport.factory import open_transport
+from diagkit.transport.options import Flags
 
 if TYPE_CHECKING:
     import can
@@ -153,11 +154,16 @@ def open_functional_sender(config: TransportConfig, physical: Transport) -> Send
 
         if not isinstance(physical, UserspaceTransport):
             raise ConfigurationError("a userspace functional sender needs a userspace transport")
+        general = config.options.general
+        broadcast = dataclasses.replace(
+            config.options,
+            general=dataclasses.replace(general, optflag=general.optflag | Flags.SF_BROADCAST),
+        )
         return _TransmitOnly(
             UserspaceTransport(
                 physical.bus,
                 config.functional_address,
-                config.options,
+                broadcast,
                 send_timeout=config.send_timeout,
                 max_pdu_size=config.max_pdu_size,
             )

@@ -87,7 +87,7 @@ _WAKE = bytearray()  # queued into the stack's rx queue to wake recv(); real PDU
 class StackSettings:
     """What python-can-isotp is given for one channel: its address and its ``params`` dict."""
 
-    address: isotp.Address
+    address: isotp.Address | isotp.AsymmetricAddress
     params: Mapping[str, Any] = field(default_factory=dict)
     functional: bool = False
 
@@ -156,7 +156,10 @@ def stack_settings(
         "blocking_send": True,
         "logger_name": STACK_LOGGER_NAME,
     }
-    return StackSettings(_isotp_address(address), params, functional)
+    isotp_address = (
+        _transmit_only_address(address) if flags & Flags.SF_BROADCAST else _isotp_address(address)
+    )
+    return StackSettings(isotp_address, params, functional)
 
 
 def _ext_address_conflicts(address: Address, options: SocketOptions) -> list[str]:
@@ -181,7 +184,7 @@ def _byte_or_none(value: int | None) -> str:
     return "none" if value is None else f"0x{value:02X}"
 
 
-def _isotp_address(address: Address) -> isotp.Address:
+def _isotp_address(address: Address, **extra: Any) -> isotp.Address:
     """The same ids and extension bytes as python-can-isotp's ``isotp.Address``."""
     mode = isotp.AddressingMode[address.addressing_mode.name]
     kwargs: dict[str, Any] = {
@@ -197,9 +200,33 @@ def _isotp_address(address: Address) -> isotp.Address:
         if address.target_type is TargetAddressType.Functional:
             kwargs["functional_id"] = address.tx_id & 0x1FFF0000
     try:
-        return isotp.Address(mode, **kwargs)
+        return isotp.Address(mode, **kwargs, **extra)
     except ValueError as exc:
         raise ConfigurationError(f"python-can-isotp refuses the address {address}: {exc}") from exc
+
+
+def _transmit_only_address(address: Address) -> isotp.AsymmetricAddress:
+    """SF_BROADCAST's counterpart: send on ``address``, receive only on its own transmit id.
+
+    python-can-isotp always listens somewhere; listening on the physical response id (as the
+    kernel's SF_BROADCAST socket never does) would answer an ECU's first frame with a second
+    flow control. Functional ids carry single-frame requests only, so nothing is ever
+    answered there.
+    """
+    listen = (
+        isotp.AddressingMode.Normal_29bits
+        if address.is_29bit
+        else isotp.AddressingMode.Normal_11bits
+    )
+    try:
+        return isotp.AsymmetricAddress(
+            tx_addr=_isotp_address(address, tx_only=True),
+            rx_addr=isotp.Address(listen, rxid=address.tx_id, rx_only=True),
+        )
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"python-can-isotp refuses a transmit-only address for {address}: {exc}"
+        ) from exc
 
 
 def python_can_kwargs(config: TransportConfig) -> dict[str, Any]:

@@ -608,3 +608,31 @@ def test_the_bus_owner_may_close_before_a_transport_that_borrows_its_bus(channel
     borrower.close()
     leftover = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
     assert not leftover, f"threads left running after close: {leftover}"
+
+
+def test_a_sf_broadcast_sender_never_answers_the_ecus_first_frames(
+    channel: str, ecu: can.BusABC
+) -> None:
+    # Like the kernel's SF_BROADCAST socket: only the physical channel sends the one flow
+    # control (30 00 00 on 0x7E0) for an ECU's multi-frame answer on 0x7E8.
+    bus = can.Bus(interface="virtual", channel=channel)
+    physical = UserspaceTransport(bus, ECU, own_bus=True)
+    functional = Address(
+        AddressingMode.Normal_11bits,
+        txid=0x7DF,
+        rxid=0x7E8,
+        target_type=TargetAddressType.Functional,
+    )
+    broadcast = UserspaceTransport(bus, functional, options(Flags.SF_BROADCAST))
+    try:
+        broadcast.send(b"\x22\xf1\x90")
+        request = expect(ecu)
+        assert (request.arbitration_id, request.data.hex()) == (0x7DF, "0322f190")
+        ecu.send(frame(0x7E8, "1014" + "62f190" + "575657"))  # FF of a 20-byte answer
+        flow_controls = []
+        while (msg := ecu.recv(0.2)) is not None:
+            flow_controls.append((msg.arbitration_id, msg.data.hex()))
+        assert flow_controls == [(0x7E0, "300000")]
+    finally:
+        broadcast.close()
+        physical.close()
