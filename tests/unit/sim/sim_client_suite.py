@@ -56,7 +56,7 @@ def test_read_dids_by_name_with_their_codecs(connect: Connect) -> None:
     client, _ = connect(suite_profile())
     with client:
         assert client.read_did("injection_mode") == "batch"
-        client.change_session(0x03)  # the VIN is readable in the extended session only
+        client.change_session(0x03)
         values = client.read_dids(["vin", "ecu_serial_number", "engine_speed"])
     assert values == {0xF190: VIN, 0xF18C: "SN4711", 0xF40C: 812.5}
 
