@@ -83,5 +83,5 @@ def test_functional_tester_present_keeps_the_session_beyond_s3(classic_iface: st
         assert client.functional is not None
         client.change_session(0x03)
         time.sleep(server.ecus[0].spec.s3 + 1.0)
+        assert client.read_did("vin") == VIN  # a request: the ECU applies an expired S3 now
         assert server.ecus[0].state.session == 0x03  # still extended: S3 never expired
-        assert client.read_did("vin") == VIN
