@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from collections.abc import Callable
+from logging import DEBUG, INFO
+from time import monotonic
 
-from diagkit.client.errors import NrcError
-from diagkit.client.timing import Timing, await_final_response
+from diagkit.client.errors import NrcError, transport_error
+from diagkit.client.timing import Recv, Timing, await_final_response
 from diagkit.codes import NEGATIVE_RESPONSE_SID, POSITIVE_RESPONSE_OFFSET, service_name
 from diagkit.connection import TransportConnection
+from diagkit.connection import logger as _connection_logger
 from diagkit.errors import ConfigurationError, DiagkitError, InvalidResponseError
 
 logger = logging.getLogger("diagkit.client")
@@ -33,7 +36,7 @@ class Exchange:
         self.address = address
         self.timing = timing
         self.lock = threading.RLock()
-        self.last_activity = time.monotonic()
+        self.last_activity = monotonic()
         # True when a late or unrequested answer may be waiting (after a suppressed request,
         # a timeout or a foreign answer): the next request drops it first.
         self._stale = True
@@ -52,50 +55,70 @@ class Exchange:
             raise ConfigurationError("a UDS request needs at least its service id byte")
         sid = payload[0]
         connection = self.connection
-        start = time.monotonic()
+        # The connection's hex lines are its only addition to the transport: without DEBUG,
+        # talk to the transport directly and map its OSErrors here.
+        send: Callable[[bytes, float | None], None]
+        recv: Recv
+        if _connection_logger.isEnabledFor(DEBUG):
+            send, recv = connection.specific_send, connection.recv
+            send_timeout = None
+        else:
+            transport = connection.transport
+            send, recv = transport.send, transport.recv
+            send_timeout = connection.send_timeout
+        info = logger.isEnabledFor(INFO)
+        start = monotonic() if info else 0.0
         with self.lock:
             try:
                 if self._stale:
                     connection.empty_rxqueue()
                     self._stale = False
-                connection.specific_send(payload)
+                send(payload, send_timeout)
                 if suppress:
                     self._stale = True
                     pdu = None
                 else:
-                    pdu = await_final_response(
-                        connection.recv, sid, timing or self.timing, self.address
-                    )
+                    pdu = await_final_response(recv, sid, timing or self.timing, self.address)
             except DiagkitError as exc:
                 self._stale = True
-                self._log(sid, start, type(exc).__name__)
+                if info:
+                    self._log(sid, start, type(exc).__name__)
                 raise
+            except OSError as exc:
+                self._stale = True
+                failure = transport_error(exc, connection.name)
+                if info:
+                    self._log(sid, start, type(failure).__name__)
+                raise failure from exc
             finally:
-                self.last_activity = time.monotonic()
+                self.last_activity = monotonic()
         if pdu is None:
-            self._log(sid, start, "sent, no response expected")
+            if info:
+                self._log(sid, start, "sent, no response expected")
             return None
         if pdu[0] == sid + POSITIVE_RESPONSE_OFFSET:
-            self._log(sid, start, "positive")
+            if info:
+                self._log(sid, start, "positive")
             return pdu
         if pdu[0] == NEGATIVE_RESPONSE_SID and len(pdu) >= 3 and pdu[1] == sid:
             error = NrcError(sid, pdu[2], self.address, pdu)
-            self._log(sid, start, f"NRC 0x{pdu[2]:02X} {error.nrc_name}")
+            if info:
+                self._log(sid, start, f"NRC 0x{pdu[2]:02X} {error.nrc_name}")
             raise error
         self._stale = True
-        self._log(sid, start, "invalid response")
+        if info:
+            self._log(sid, start, "invalid response")
         raise InvalidResponseError(
             f"{service_name(sid)} (0x{sid:02X}) [{self.address}]: expected a response starting "
             f"0x{sid + POSITIVE_RESPONSE_OFFSET:02X} or 7F {sid:02X}, got {pdu.hex(' ')}"
         )
 
     def _log(self, sid: int, start: float, outcome: str) -> None:
-        if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s (0x%02X) [%s]: %s in %.1f ms",
-                service_name(sid),
-                sid,
-                self.address,
-                outcome,
-                (time.monotonic() - start) * 1000.0,
-            )
+        logger.info(
+            "%s (0x%02X) [%s]: %s in %.1f ms",
+            service_name(sid),
+            sid,
+            self.address,
+            outcome,
+            (monotonic() - start) * 1000.0,
+        )

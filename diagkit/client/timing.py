@@ -91,36 +91,41 @@ def await_final_response(
     Pendings (``7F sid 78``) restart P2*, stray TesterPresent answers are skipped; any other PDU
     is returned for the caller to check. Raises :class:`TimerExpiredError` naming the timer.
     """
-    start = time.monotonic()
-    overall_deadline = None if timing.request_timeout is None else start + timing.request_timeout
+    # One clock read per PDU: the first wait is the whole budget, measured from here.
+    monotonic = time.monotonic
+    start = monotonic()
+    limit = timing.request_timeout
+    overall_deadline = None if limit is None else start + limit
     timer: Timer = "P2"
     budget = timing.p2
     deadline = start + budget
+    wait = budget if limit is None or budget < limit else limit
     pendings = 0
     positive = sid + 0x40
     while True:
-        now = time.monotonic()
-        wait_until = deadline
-        if overall_deadline is not None and overall_deadline < deadline:
-            wait_until = overall_deadline
-        pdu = recv(max(wait_until - now, 0.0))
+        pdu = recv(wait)
         if pdu is None:
-            now = time.monotonic()
+            now = monotonic()
             if overall_deadline is not None and now >= overall_deadline:
-                assert timing.request_timeout is not None
-                raise TimerExpiredError(sid, "overall", timing.request_timeout, address, pendings)
-            if now < wait_until:  # woken early without data: keep waiting
-                continue
-            raise TimerExpiredError(sid, timer, budget, address, pendings)
-        if pdu[0] == positive:  # the common case first
+                assert limit is not None
+                raise TimerExpiredError(sid, "overall", limit, address, pendings)
+            if now >= deadline:
+                raise TimerExpiredError(sid, timer, budget, address, pendings)
+            # woken early without data: keep waiting
+        elif pdu[0] == positive:  # the common case first
             return pdu
-        if is_pending(pdu, sid):
+        elif is_pending(pdu, sid):
             pendings += 1
             if on_pending is not None:
                 on_pending(pendings)
             timer, budget = "P2*", timing.p2_star
-            deadline = time.monotonic() + budget
-            continue
-        if is_stray_tester_present(pdu, sid):
-            continue
-        return pdu
+            now = monotonic()
+            deadline = now + budget
+        elif is_stray_tester_present(pdu, sid):
+            now = monotonic()
+        else:
+            return pdu
+        wait_until = deadline
+        if overall_deadline is not None and overall_deadline < deadline:
+            wait_until = overall_deadline
+        wait = max(wait_until - now, 0.0)
