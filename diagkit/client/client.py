@@ -46,6 +46,7 @@ DEFAULT_SESSION = 0x01
 ROUTINE_CONTROL = int(ServiceId.RoutineControl)
 TESTER_PRESENT = int(ServiceId.TesterPresent)
 TRANSFER_DATA = int(ServiceId.TransferData)
+_TESTER_PRESENT_REQUEST = bytes((TESTER_PRESENT, 0x00))
 _R = TypeVar("_R", bound=Response)
 
 
@@ -207,7 +208,7 @@ class EcuClient:
 
     def tester_present(self) -> None:
         """One TesterPresent (0x3E) now, waiting for ``7E 00`` (the keeper suppresses it)."""
-        self._echoed(bytes((TESTER_PRESENT, 0x00)), 2, "zeroSubFunction")
+        self._echoed(_TESTER_PRESENT_REQUEST, 2, "zeroSubFunction")
 
     # -- security -----------------------------------------------------------------------------
 
@@ -297,8 +298,9 @@ class EcuClient:
         """ReadDataByIdentifier (0x22) of one DID (number or name), decoded with its codec."""
         codecs = self.dids
         number = codecs.resolve(did)
-        pdu = self.request(codecs.read_request((number,)))
-        return codecs.decode_read((number,), pdu, self._tolerate_zero_padding)[number]
+        pdu = self.exchange.request(codecs.read_request((number,)))
+        assert pdu is not None
+        return codecs.decode_one(number, pdu, self._tolerate_zero_padding)
 
     def read_dids(self, dids: Sequence[int | str]) -> dict[int, Any]:
         """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded, by number.
@@ -306,8 +308,14 @@ class EcuClient:
         A DID named twice is asked for once; the ECU must answer every DID asked for.
         """
         codecs = self.dids
+        if len(dids) == 1:  # the common case: no de-duplication, a cached request
+            number = codecs.resolve(dids[0])
+            pdu = self.exchange.request(codecs.read_request((number,)))
+            assert pdu is not None
+            return {number: codecs.decode_one(number, pdu, self._tolerate_zero_padding)}
         numbers = list(dict.fromkeys(codecs.resolve(did) for did in dids))
-        pdu = self.request(codecs.read_request(numbers))
+        pdu = self.exchange.request(codecs.read_request(numbers))
+        assert pdu is not None
         return codecs.decode_read(numbers, pdu, self._tolerate_zero_padding)
 
     def write_did(self, did: int | str, value: Any) -> None:
@@ -426,7 +434,8 @@ class EcuClient:
 
     def _echoed(self, request: bytes, size: int, echoed: str) -> bytes:
         """The positive answer's data after the ``size - 1`` bytes it must echo from ``request``."""
-        pdu = self.request(request)
+        pdu = self.exchange.request(request)
+        assert pdu is not None
         if pdu[1:size] != request[1:size]:
             sid = request[0]
             raise InvalidResponseError(

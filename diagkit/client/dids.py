@@ -39,6 +39,8 @@ class DidCodecs:
 
     def resolve(self, ref: int | str) -> int:
         """The DID ``ref`` names: a number, or a name from the profile (``"vin"``)."""
+        if type(ref) is int and 0 <= ref <= 0xFFFF:  # the common case first
+            return ref
         if isinstance(ref, str):
             try:
                 return self.names[ref]
@@ -150,6 +152,21 @@ class DidCodecs:
                 f"got {_dids(values)}: {pdu.hex(' ')}"
             )
         return values
+
+    def decode_one(self, did: int, pdu: bytes, tolerate_zero_padding: bool = True) -> Any:
+        """The value in the answer ``62 hi lo data`` to a read of ``did`` alone.
+
+        Checks what :meth:`decode_read` checks; any doubt is left to it, for its messages.
+        """
+        size = self._lengths.get(did, -1)
+        if size != -1 and pdu[1:3] == did.to_bytes(2, "big"):
+            if size is None:  # the codec reads all remaining data
+                return self.decode(did, pdu[3:])
+            end = 3 + size
+            total = len(pdu)
+            if end == total or (end < total and tolerate_zero_padding and not any(pdu[end:])):
+                return self.decode(did, pdu[3:end])
+        return self.decode_read((did,), pdu, tolerate_zero_padding)[did]
 
     def decode(self, did: int, data: bytes) -> Any:
         """Decode ``data`` with the codec of ``did``; a codec failure is an invalid response."""
