@@ -296,6 +296,58 @@ def test_read_did_refuses_a_malformed_answer(response: bytes, reason: str) -> No
         client.read_did(0xF18C)
 
 
+class Sequenced:
+    """Answers each request with the next answer scripted for it (a DID read twice may differ)."""
+
+    def __init__(self, script: dict[bytes, list[bytes]]) -> None:
+        self.script = script
+
+    def __call__(self, pdu: bytes) -> list[bytes]:
+        return [self.script[pdu].pop(0)]
+
+
+@pytest.mark.parametrize(
+    "read", [lambda c: c.read_did(0xF18C), lambda c: c.read_dids([0xF18C])], ids=["did", "dids"]
+)
+@pytest.mark.parametrize(
+    ("response", "reason"),
+    [
+        (b"\x62\xf1\x8d" + b"A1B2", "asked for DID 0xF18C"),  # another DID echoed
+        (b"\x62\xf1\x8cA1", "needs 4 data bytes"),  # too short for the codec
+        (b"\x62\xf1", "asked for DID 0xF18C"),  # truncated echo
+        (b"\x62\xf1\x8cA1B2\x00\x01", "2 unexpected bytes"),  # not zero padding
+    ],
+)
+def test_a_malformed_answer_is_refused_after_good_reads_of_the_same_did(
+    read: Callable[[EcuClient], Any], response: bytes, reason: str
+) -> None:
+    ecu = Sequenced({b"\x22\xf1\x8c": [b"\x62\xf1\x8cA1B2", b"\x62\xf1\x8cC3D4\x00", response]})
+    with EcuClient(MemoryTransport(ecu), config=CONFIG) as client:
+        first, padded = read(client), read(client)
+        with pytest.raises(InvalidResponseError, match=reason):
+            read(client)
+    assert first in ("A1B2", {0xF18C: "A1B2"})
+    assert padded in ("C3D4", {0xF18C: "C3D4"})
+
+
+def test_a_did_reading_all_remaining_data_gets_all_of_it_every_time() -> None:
+    class Raw(DidCodec):
+        def decode(self, did_payload: bytes) -> Any:
+            return did_payload
+
+        def __len__(self) -> int:
+            raise DidCodec.ReadAllRemainingData
+
+    ecu = Sequenced(
+        {b"\x22\x12\x34": [b"\x62\x12\x34\x01", b"\x62\x12\x34\x02\x03", b"\x62\x12\x35"]}
+    )
+    with EcuClient(MemoryTransport(ecu), config={"data_identifiers": {0x1234: Raw}}) as client:
+        assert client.read_did(0x1234) == b"\x01"
+        assert client.read_did(0x1234) == b"\x02\x03"
+        with pytest.raises(InvalidResponseError, match="asked for DID 0x1234"):
+            client.read_did(0x1234)
+
+
 def test_read_did_without_a_codec_is_refused_before_sending() -> None:
     transport = MemoryTransport(ScriptedEcu({}))
     with (
