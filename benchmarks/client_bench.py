@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -47,6 +48,7 @@ ANSWERS = {
 CONFIG: dict[str, Any] = {"data_identifiers": {0xF190: AsciiCodec(17)}}
 
 Opener = Callable[[], Transport]
+Steps = Callable[[], AbstractContextManager[Callable[[], object]]]  # opens, yields a step
 
 
 def rate(step: Callable[[], object], seconds: float) -> float:
@@ -122,7 +124,7 @@ def serve(interface: str) -> None:
             sock.send(answer)
 
 
-def udsoncan_own_socket_step(interface: str) -> AbstractContextManager[Callable[[], object]]:
+def udsoncan_own_socket_step(interface: str) -> Steps:
     """udsoncan's Client over its own IsoTPSocketConnection (python-can-isotp's socket)."""
     import isotp  # noqa: PLC0415 (kernel only)
     from udsoncan.connections import IsoTPSocketConnection  # noqa: PLC0415
@@ -134,7 +136,7 @@ def udsoncan_own_socket_step(interface: str) -> AbstractContextManager[Callable[
         with Client(connection, config=CONFIG) as client:  # type: ignore[arg-type]
             yield lambda: client.read_data_by_identifier(0xF190)
 
-    return make()
+    return make
 
 
 Case = Callable[[EcuClient], object]
@@ -147,35 +149,68 @@ CASES: list[tuple[str, bytes, Case]] = [
 ]
 
 
-def run(opener: Opener, seconds: float, extra: dict[str, AbstractContextManager[Any]]) -> None:
-    """Each case right after the bare exchange of its PDUs, so load drifts hit both alike."""
+def paired(bare: Steps, measured: Steps, seconds: float, rounds: int) -> tuple[float, float, float]:
+    """Median rates of ``measured`` and ``bare`` and the median of their per-round ratios.
 
-    def bare(request: bytes) -> float:
-        with opener() as transport:
-            return rate(bare_step(transport, request), seconds)
+    The two alternate in ``rounds`` short slices, each on its own freshly opened transport (two
+    kernel sockets bound to the same ids would each get the answers), so a load drift hits
+    both alike and one slow slice moves the median little.
+    """
+    values, bases, ratios = [], [], []
+    for _ in range(rounds):
+        with bare() as step:
+            base = rate(step, seconds / rounds)
+        with measured() as step:
+            value = rate(step, seconds / rounds)
+        values.append(value)
+        bases.append(base)
+        ratios.append(value / base)
+    return statistics.median(values), statistics.median(bases), statistics.median(ratios)
+
+
+def run(opener: Opener, seconds: float, rounds: int, extra: dict[str, Steps]) -> None:
+    """Each case alternating with the bare exchange of its PDUs; see :func:`paired`."""
+
+    def bare(request: bytes) -> Steps:
+        @contextmanager
+        def make() -> Iterator[Callable[[], object]]:
+            with opener() as transport:
+                yield bare_step(transport, request)
+
+        return make
+
+    def client(call: Case) -> Steps:
+        @contextmanager
+        def make() -> Iterator[Callable[[], object]]:
+            with EcuClient(opener(), config=CONFIG, keep_alive=KeepAlive(enabled=False)) as c:
+                yield lambda: call(c)
+
+        return make
+
+    @contextmanager
+    def udsoncan_client() -> Iterator[Callable[[], object]]:
+        with Client(TransportConnection(opener()), config=CONFIG) as plain:  # type: ignore[arg-type]
+            yield lambda: plain.read_data_by_identifier(0xF190)
 
     print(f"{'case':40} {'round trips/s':>14} {'bare same PDUs':>15} {'ratio':>6}")
 
-    def show(name: str, value: float, base: float) -> None:
-        print(f"{name:40} {value:14,.0f} {base:15,.0f} {value / base:6.2f}", flush=True)
+    def show(name: str, measured: Steps, base: Steps) -> None:
+        value, bare_value, ratio = paired(base, measured, seconds, rounds)
+        print(f"{name:40} {value:14,.0f} {bare_value:15,.0f} {ratio:6.2f}", flush=True)
 
     for name, request, call in CASES:
-        base = bare(request)
-        with EcuClient(opener(), config=CONFIG, keep_alive=KeepAlive(enabled=False)) as c:
-            show(f"diagkit {name}", rate(lambda: call(c), seconds), base)  # noqa: B023
-    base = bare(REQUEST)
-    with Client(TransportConnection(opener()), config=CONFIG) as plain:  # type: ignore[arg-type]
-        value = rate(lambda: plain.read_data_by_identifier(0xF190), seconds)
-    show("udsoncan Client, diagkit connection", value, base)
-    for name, manager in extra.items():
-        base = bare(REQUEST)
-        with manager as step:
-            show(name, rate(step, seconds), base)
+        show(f"diagkit {name}", client(call), bare(request))
+    show("udsoncan Client, diagkit connection", udsoncan_client, bare(REQUEST))
+    for name, steps in extra.items():
+        show(name, steps, bare(REQUEST))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="duration of each case")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="slices each case alternates with the bare one"
+    )
     parser.add_argument("--kernel", metavar="IFACE", help="use kernel ISO-TP sockets on IFACE")
     parser.add_argument("--serve", metavar="IFACE", help=argparse.SUPPRESS)  # the peer process
     args = parser.parse_args()
@@ -185,7 +220,7 @@ def main() -> None:
     logging.getLogger("diagkit").setLevel(logging.WARNING)  # a script may configure logging
     if args.kernel is None:
         print("transport: memory (handler answers in the sending thread)")
-        run(memory_transport, args.seconds, {})
+        run(memory_transport, args.seconds, args.rounds, {})
         return
     opener, peer = kernel_opener(args.kernel)
     print(f"transport: kernel ISO-TP sockets on {args.kernel}, peer in another process")
@@ -193,6 +228,7 @@ def main() -> None:
         run(
             opener,
             args.seconds,
+            args.rounds,
             {"udsoncan Client, udsoncan socket conn.": udsoncan_own_socket_step(args.kernel)},
         )
 
