@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from _scripted_ecu import ScriptedEcu
 
 from diagkit.client import EcuClient, SecuritySettings
 from diagkit.transport.memory import MemoryTransport
+from tests.unit.client._scripted_ecu import ScriptedEcu
 
 SEED = b"\x5a\x3c\x96\xe1"
 KEY = b"\xff\x99\x33\x44"  # SEED xor A5: what the ECU expects

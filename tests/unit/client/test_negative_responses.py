@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _scripted_ecu import ScriptedEcu
 from udsoncan import AsciiCodec
 
 from diagkit.client import EcuClient, NrcError, SecurityRefusedError, SecuritySettings
@@ -20,6 +19,7 @@ from diagkit.errors import (
     SecurityAccessError,
 )
 from diagkit.transport.memory import MemoryTransport
+from tests.unit.client._scripted_ecu import ScriptedEcu
 
 CONFIG: dict[str, Any] = {"data_identifiers": {0xF190: AsciiCodec(17)}}
 

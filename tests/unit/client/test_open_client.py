@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _scripted_ecu import ScriptedEcu
 
 from diagkit.client.factory import load_target, open_client, open_functional_group, timing_of
 from diagkit.errors import ConfigurationError
 from diagkit.profile import EcuProfile, load_profile
 from diagkit.transport.memory import MemoryTransport
+from tests.unit.client._scripted_ecu import ScriptedEcu
 
 PROFILES = Path(__file__).resolve().parents[3] / "profiles"
 ENGINE = PROFILES / "engine.yaml"

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _scripted_ecu import ScriptedEcu
 from udsoncan import AsciiCodec, DidCodec, MemoryLocation
 
 from diagkit.client import EcuClient, KeepAlive, SecuritySettings, Timing
 from diagkit.errors import ConfigurationError, InvalidResponseError, SecurityAccessError
 from diagkit.transport.memory import MemoryTransport
+from tests.unit.client._scripted_ecu import ScriptedEcu
 
 VIN = b"WVWZZZ1JZXW000001"
 

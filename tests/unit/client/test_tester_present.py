@@ -9,13 +9,13 @@ import threading
 import time
 
 import pytest
-from _scripted_ecu import ScriptedEcu
 
 from diagkit.client import EcuClient, KeepAlive, Timing, tester_present
 from diagkit.client.exchange import Exchange
 from diagkit.connection import TransportConnection
 from diagkit.errors import ConfigurationError, TransferError
 from diagkit.transport.memory import Delayed, MemoryTransport, Response
+from tests.unit.client._scripted_ecu import ScriptedEcu
 
 EXTENDED = {b"\x10\x03": [b"\x50\x03\x00\x32\x01\xf4"], b"\x10\x01": [b"\x50\x01\x00\x32\x01\xf4"]}
 TP_SUPPRESSED = b"\x3e\x80"  # ISO 14229-1 10.7: zeroSubFunction with suppressPosRspMsgIndicationBit

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from _scripted_ecu import ScriptedEcu
 
 from diagkit.client import EcuClient, TimerExpiredError, Timing
 from diagkit.client.timing import await_final_response
 from diagkit.errors import ConfigurationError, ResponseTimeoutError
 from diagkit.transport.memory import Delayed, MemoryTransport
+from tests.unit.client._scripted_ecu import ScriptedEcu
 
 ERASE = b"\x31\x01\xff\x00"  # RoutineControl startRoutine eraseMemory (0xFF00)
 ERASED = b"\x71\x01\xff\x00\x00"

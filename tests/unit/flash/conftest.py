@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from _flash_ecu import Bench, BenchFactory, make_client, make_spec
 
 from diagkit.client import EcuClient
 from diagkit.sim import Faults, SimEcu, SimServer
 from diagkit.transport.memory import MemoryTransport
+from tests.unit.flash._flash_ecu import Bench, BenchFactory, make_client, make_spec
 
 
 @pytest.fixture

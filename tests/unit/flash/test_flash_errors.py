@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from _flash_ecu import APP, APP_SIZE, REGION, BenchFactory
 
 from diagkit.errors import (
     InvalidResponseError,
@@ -21,6 +20,7 @@ from diagkit.flash import (
     flash,
 )
 from diagkit.sim import Fault, Faults
+from tests.unit.flash._flash_ecu import APP, APP_SIZE, REGION, BenchFactory
 
 h = bytes.fromhex
 IMAGE = bytes((i * 13) & 0xFF for i in range(APP_SIZE))

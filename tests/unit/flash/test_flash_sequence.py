@@ -5,11 +5,11 @@ from __future__ import annotations
 import zlib
 
 import pytest
-from _flash_ecu import APP, APP_SIZE, REGION, BenchFactory
 
 from diagkit.errors import ConfigurationError
 from diagkit.flash import FlashRegion, flash
 from diagkit.sim import Fault, Faults
+from tests.unit.flash._flash_ecu import APP, APP_SIZE, REGION, BenchFactory
 
 h = bytes.fromhex
 IMAGE = bytes((i * 31 + 7) & 0xFF for i in range(APP_SIZE))

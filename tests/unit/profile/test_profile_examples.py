@@ -9,7 +9,6 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from _profile_helpers import PROFILES
 
 from diagkit.profile import (
     bench_schema,
@@ -23,6 +22,7 @@ from diagkit.profile import (
 )
 from diagkit.profile.dump import profile_data
 from diagkit.profile.schema import FILES, render
+from tests.unit.profile._profile_helpers import PROFILES
 
 SCHEMA_DIR = PROFILES / "schema"
 FILES_IN_PROFILES = sorted(

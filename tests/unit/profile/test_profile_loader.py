@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _profile_helpers import MINIMAL, problems_of
 
 from diagkit.profile import load_bench, load_profile, parse_profile
 from diagkit.profile.problems import InvalidProfileError, path_text
+from tests.unit.profile._profile_helpers import MINIMAL, problems_of
 
 Write = Callable[[str, str], Path]
 

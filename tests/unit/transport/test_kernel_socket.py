@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from _isotp_fake import FakeKernelSocket, os_error
 
 from diagkit.errors import (
     ConfigurationError,
@@ -35,6 +34,7 @@ from diagkit.transport.options import (
     LinkLayerProtocol,
     SocketOptions,
 )
+from tests.unit.transport._isotp_fake import FakeKernelSocket, os_error
 
 pytestmark = pytest.mark.skipif(sys.byteorder != "little", reason="bytes written for LE")
 

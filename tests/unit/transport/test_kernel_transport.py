@@ -7,7 +7,6 @@ import errno
 import sys
 
 import pytest
-from _isotp_fake import FakeKernelSocket, os_error
 
 from diagkit.errors import (
     ConfigurationError,
@@ -21,6 +20,7 @@ from diagkit.transport.config import TransportConfig
 from diagkit.transport.kernel import KernelTransport, functional_sender
 from diagkit.transport.kernel_socket import IsoTpSocket
 from diagkit.transport.options import Flags, GeneralOptions, SocketOptions
+from tests.unit.transport._isotp_fake import FakeKernelSocket, os_error
 
 pytestmark = pytest.mark.skipif(sys.byteorder != "little", reason="bytes written for LE")
 
