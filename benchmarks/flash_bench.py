@@ -94,7 +94,7 @@ def bare(iface: str, fd: bool, image: bytes, *, wait_tx_done: bool = False) -> f
     sock = bare_socket(iface, TXID, RXID, fd, True)
     if wait_tx_done:  # what KernelTransport always sets: send() returns once on the bus
         sock.close()
-        sock = socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP)  # type: ignore[attr-defined]
+        sock = socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP)
         opts = struct.pack("=IIBBBB", CAN_ISOTP_WAIT_TX_DONE, FRAME_TXTIME_ZERO, 0, 0, 0, 0)
         sock.setsockopt(SOL_CAN_ISOTP, CAN_ISOTP_OPTS, opts)
         if fd:

@@ -87,7 +87,7 @@ class RawCan:
 
     def frames(self, settle: float = 0.05) -> list[Frame]:
         """Every frame received so far; returns once the bus was quiet for ``settle`` s."""
-        result = []
+        result: list[Frame] = []
         while True:
             ready, _, _ = select.select([self.sock], [], [], settle)
             if not ready:

@@ -43,9 +43,9 @@ def test_nrc_out_of_byte_range_is_refused() -> None:
 
 
 def test_enum_members_are_the_wire_values() -> None:
-    assert Nrc.requestCorrectlyReceivedResponsePending == 0x78
-    assert ServiceId.TransferData == 0x36
-    assert ServiceId.TesterPresent == 0x3E
+    assert int(Nrc.requestCorrectlyReceivedResponsePending) == 0x78
+    assert int(ServiceId.TransferData) == 0x36
+    assert int(ServiceId.TesterPresent) == 0x3E
 
 
 def test_service_names() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import udsoncan
-from _profile_helpers import MINIMAL
-from udsoncan.services import ReadDataByIdentifier, WriteDataByIdentifier
+from udsoncan.Response import Response
+from udsoncan.services.ReadDataByIdentifier import ReadDataByIdentifier
+from udsoncan.services.WriteDataByIdentifier import WriteDataByIdentifier
 
 from diagkit.errors import ConfigurationError, InvalidResponseError
 from diagkit.profile import parse_profile, udsoncan_config
 from diagkit.profile.codecs import AnyCodec
+from tests.unit.profile._profile_helpers import MINIMAL
 
 CODECS = """
 dids:
@@ -117,9 +118,10 @@ def test_udsoncan_reads_several_dids_from_one_answer_with_profile_codecs() -> No
     config = udsoncan_config(PROFILE)
     # ISO 14229-1 ReadDataByIdentifier positive response: 0x62, then DID + data, repeated.
     payload = b"\x62" + b"\x01\x10" + b"\x03\x20" + b"\xf4\x0c" + b"\x1f\x40"
-    response = udsoncan.Response.from_payload(payload)
-    ReadDataByIdentifier.interpret_response(
-        response, didlist=[0x0110, 0xF40C], didconfig=config["data_identifiers"]
+    response = ReadDataByIdentifier.interpret_response(
+        Response.from_payload(payload),
+        didlist=[0x0110, 0xF40C],
+        didconfig=config["data_identifiers"],
     )
     assert response.service_data.values == {0x0110: 800, 0xF40C: 2000.0}
 

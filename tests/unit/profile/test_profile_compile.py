@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, cast
 
 import pytest
 import udsoncan.configs
-from _profile_helpers import MINIMAL, PROFILES
 from udsoncan.client import Client
 from udsoncan.connections import QueueConnection
+from udsoncan.typing import ClientConfig
 
 from diagkit.errors import ConfigurationError, SecurityAccessError
 from diagkit.profile import (
@@ -23,6 +23,7 @@ from diagkit.profile import (
 )
 from diagkit.transport.address import AddressingMode, TargetAddressType
 from diagkit.transport.options import FRAME_TXTIME_ZERO, Flags, LinkLayerProtocol
+from tests.unit.profile._profile_helpers import MINIMAL, PROFILES
 
 little_endian_only = pytest.mark.skipif(
     sys.byteorder != "little", reason="expected struct bytes are written for a little-endian host"
@@ -204,6 +205,19 @@ SECURED = MINIMAL + (
 )
 
 
+class KeywordSecurityAlgo(Protocol):
+    """How udsoncan calls a ``security_algo`` object: every argument by keyword."""
+
+    def __call__(self, *, level: int, seed: bytes, params: Any) -> bytes: ...
+
+
+def security_algo(config: ClientConfig) -> KeywordSecurityAlgo:
+    """The configured ``security_algo``, which must be set, called the way udsoncan calls it."""
+    algo = config["security_algo"]
+    assert algo is not None
+    return cast(KeywordSecurityAlgo, algo)
+
+
 class Recorder:
     """A resolver whose algorithms record what they were given."""
 
@@ -221,8 +235,7 @@ class Recorder:
 def test_security_levels_resolve_their_algorithm_by_name_when_used() -> None:
     recorder = Recorder()
     config = udsoncan_config(parse_profile(SECURED), algorithms=recorder, environ={})
-    algo = config["security_algo"]
-    assert algo is not None
+    algo = security_algo(config)
     # udsoncan passes the level it was asked to unlock; the sendKey (even) level maps back.
     assert algo(level=0x02, seed=b"\x12\x34", params=None) == b"\xed\xcb"
     assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": 0x5A5A})]
@@ -231,8 +244,7 @@ def test_security_levels_resolve_their_algorithm_by_name_when_used() -> None:
 def test_parameters_given_for_one_unlock_replace_the_profile_ones() -> None:
     recorder = Recorder()
     config = udsoncan_config(parse_profile(SECURED), algorithms=recorder, environ={})
-    algo = config["security_algo"]
-    assert algo is not None
+    algo = security_algo(config)
     algo(level=0x01, seed=b"\x12\x34", params={"mask": 0x1111})
     assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": 0x1111})]
 
@@ -241,8 +253,7 @@ def test_key_material_comes_from_the_environment_and_stays_hidden() -> None:
     recorder = Recorder()
     environ = {"ENGINE_SA_KEY": "00112233445566778899AABBCCDDEEFF"}
     config = udsoncan_config(parse_profile(SECURED), algorithms=recorder, environ=environ)
-    algo = config["security_algo"]
-    assert algo is not None
+    algo = security_algo(config)
     algo(level=0x11, seed=b"\x01", params=None)
     key = recorder.calls[0][3]["key"]
     assert isinstance(key, Secret)
@@ -253,20 +264,17 @@ def test_key_material_comes_from_the_environment_and_stays_hidden() -> None:
 
 def test_an_unset_key_variable_fails_at_use_with_its_name() -> None:
     config = udsoncan_config(parse_profile(SECURED), algorithms=Recorder(), environ={})
-    algo = config["security_algo"]
-    assert algo is not None
+    algo = security_algo(config)
     with pytest.raises(ConfigurationError, match="environment variable ENGINE_SA_KEY"):
         algo(level=0x11, seed=b"\x01", params=None)
 
 
 def test_unknown_level_or_missing_resolver_are_security_errors() -> None:
     config = udsoncan_config(parse_profile(SECURED), algorithms=Recorder(), environ={})
-    algo = config["security_algo"]
-    assert algo is not None
+    algo = security_algo(config)
     with pytest.raises(SecurityAccessError, match=r"0x05 is not in the profile \(levels: 0x01"):
         algo(level=0x05, seed=b"\x01", params=None)
-    bare = udsoncan_config(parse_profile(SECURED))["security_algo"]
-    assert bare is not None
+    bare = security_algo(udsoncan_config(parse_profile(SECURED)))
     with pytest.raises(SecurityAccessError, match="no algorithm resolver"):
         bare(level=0x01, seed=b"\x01", params=None)
 

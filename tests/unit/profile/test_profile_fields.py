@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _profile_helpers import MINIMAL, problems_of
 
 from diagkit.profile import parse_profile
 from diagkit.profile.problems import path_text
+from tests.unit.profile._profile_helpers import MINIMAL, problems_of
 
 ADDRESSING_11 = "addressing: {mode: normal_11bit, txid: 0x7E0, rxid: 0x7E8}\n"
 
@@ -550,4 +550,4 @@ def test_hex_text_and_integers_give_the_same_profile() -> None:
 def test_profiles_are_frozen() -> None:
     profile = parse_profile(MINIMAL)
     with pytest.raises(ValueError, match="frozen"):
-        profile.name = "other"  # type: ignore[misc]
+        profile.name = "other"

@@ -13,7 +13,8 @@ from diagkit.transport.memory import Delayed, MemoryTransport
 
 def test_handler_answers_are_received_in_order_and_requests_recorded() -> None:
     pending = bytes([0x7F, 0x31, 0x78])
-    with MemoryTransport(lambda pdu: [pending, bytes([0x71]) + pdu[1:]]) as t:
+    t = MemoryTransport(lambda pdu: [pending, bytes([0x71]) + pdu[1:]])
+    with t:
         t.send(b"\x31\x01\xff\x00")
         assert t.recv(0.1) == pending
         assert t.recv(0.1) == b"\x71\x01\xff\x00"
