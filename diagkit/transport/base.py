@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import abc
 from types import TracebackType
+from typing import TypeVar
+
+_T = TypeVar("_T", bound="Transport")
 
 
 class Transport(abc.ABC):
@@ -38,7 +41,7 @@ class Transport(abc.ABC):
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
 
-    def __enter__(self) -> Transport:
+    def __enter__(self: _T) -> _T:
         return self
 
     def __exit__(

@@ -71,9 +71,6 @@ class KernelTransport(Transport):
             max_pdu_size=config.max_pdu_size,
         )
 
-    def __enter__(self) -> KernelTransport:
-        return self
-
     @property
     def socket(self) -> IsoTpSocket:
         """The underlying ISO-TP socket (e.g. to read its options back)."""
