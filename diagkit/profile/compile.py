@@ -21,6 +21,7 @@ from diagkit.profile.values import nanoseconds
 from diagkit.transport.address import Address, AddressingMode, TargetAddressType
 from diagkit.transport.config import TransportConfig
 from diagkit.transport.options import (
+    CANFD_BRS,
     FRAME_TXTIME_ZERO,
     Flags,
     FlowControlOptions,
@@ -30,8 +31,6 @@ from diagkit.transport.options import (
     SocketOptions,
     seconds_to_stmin_byte,
 )
-
-CANFD_BRS = 0x01  # linux/can.h: bit rate switch (second bitrate for payload)
 
 MODES: dict[str, AddressingMode] = {
     "normal_11bit": AddressingMode.Normal_11bits,

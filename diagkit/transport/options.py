@@ -46,7 +46,10 @@ KERNEL_DEFAULT_FRAME_TXTIME_NS = 50_000
 KERNEL_DEFAULT_PAD_CONTENT = 0xCC
 U32_MAX = 0xFFFFFFFF
 VALID_TX_DL = (8, 12, 16, 20, 24, 32, 48, 64)
-CANFD_TX_FLAGS_MASK = 0x07  # CANFD_BRS 0x01, CANFD_ESI 0x02, CANFD_FDF 0x04 (linux/can.h)
+CANFD_BRS = 0x01  # linux/can.h tx_flags: bit rate switch (second bitrate for the payload)
+CANFD_ESI = 0x02  # error state indicator of the transmitting node
+CANFD_FDF = 0x04  # mark CAN FD for skb->data (kernel 6.0+)
+CANFD_TX_FLAGS_MASK = CANFD_BRS | CANFD_ESI | CANFD_FDF
 
 _GENERAL = struct.Struct("=IIBBBB")
 _THREE_BYTES = struct.Struct("=BBB")

@@ -34,6 +34,8 @@ from diagkit.transport.address import Address, AddressingMode, TargetAddressType
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
 from diagkit.transport.options import (
+    CANFD_BRS,
+    CANFD_ESI,
     FRAME_TXTIME_ZERO,
     Flags,
     LinkLayerProtocol,
@@ -50,8 +52,6 @@ N_CR_TIMEOUT_MS = 1000  # wait for the next consecutive frame (the kernel's rx t
 READ_TIMEOUT = 0.05  # stack thread wake-up period: timer checks and stop latency, not data latency
 NOTIFIER_TIMEOUT = 0.02  # python-can notifier poll period: only bounds how fast close() returns
 TX_ERROR_GRACE = 0.2  # the stack completes a failed send just before reporting why
-CANFD_BRS = 0x01
-CANFD_ESI = 0x02
 
 _UNSUPPORTED_FLAGS: Mapping[Flags, str] = {
     Flags.CHK_PAD_LEN: "python-can-isotp does not check the length of received frames",
