@@ -283,12 +283,7 @@ class EcuClient:
                 raise SecurityAccessError(
                     f"[{self.address}] key computation for level 0x{odd:02X} failed: {exc}"
                 ) from exc
-            if not isinstance(key, (bytes, bytearray)):
-                raise SecurityAccessError(
-                    f"[{self.address}] the security algorithm returned "
-                    f"{type(key).__name__}, expected bytes"
-                )
-            return bytes(key)
+            return security.checked_key(key, f"[{self.address}] the security algorithm")
 
         return from_config
 

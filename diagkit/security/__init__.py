@@ -29,6 +29,7 @@ ENTRY_POINT_GROUP = "diagkit.security"
 __all__ = [
     "ENTRY_POINT_GROUP",
     "SecurityAlgorithm",
+    "checked_key",
     "compute_key",
     "get",
     "names",
@@ -114,10 +115,13 @@ def compute_key(name: str, level: int, seed: bytes, params: Mapping[str, object]
         raise SecurityAccessError(
             f"security algorithm {name!r} failed for level 0x{level:02X}: {exc}"
         ) from exc
+    return checked_key(key, f"security algorithm {name!r}")
+
+
+def checked_key(key: object, source: str) -> bytes:
+    """``key`` as bytes, or a SecurityAccessError naming ``source`` when it is not bytes."""
     if not isinstance(key, (bytes, bytearray)):
-        raise SecurityAccessError(
-            f"security algorithm {name!r} returned {type(key).__name__}, expected bytes"
-        )
+        raise SecurityAccessError(f"{source} returned {type(key).__name__}, expected bytes")
     return bytes(key)
 
 
