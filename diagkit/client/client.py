@@ -40,7 +40,7 @@ from diagkit.errors import (
 )
 from diagkit.transport.base import Transport
 
-logger = logging.getLogger("diagkit.client")
+logger = logging.getLogger(__name__)
 
 DEFAULT_SESSION = 0x01
 ROUTINE_CONTROL = int(ServiceId.RoutineControl)
@@ -293,25 +293,31 @@ class EcuClient:
         """ReadDataByIdentifier (0x22) of one DID (number or name), decoded with its codec."""
         codecs = self.dids
         number = codecs.resolve(did)
-        pdu = self.exchange.request(codecs.read_request((number,)))
+        pdu = self.exchange.request(codecs.read_request((number,)), echo=2)
         assert pdu is not None
-        return codecs.decode_one(number, pdu, self._tolerate_zero_padding)
+        try:
+            return codecs.decode_one(number, pdu, self._tolerate_zero_padding)
+        except InvalidResponseError:
+            self.exchange.mark_stale()
+            raise
 
     def read_dids(self, dids: Sequence[int | str]) -> dict[int, Any]:
         """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded, by number.
 
         A DID named twice is asked for once; the ECU must answer every DID asked for.
         """
-        codecs = self.dids
         if len(dids) == 1:  # the common case: no de-duplication, a cached request
-            number = codecs.resolve(dids[0])
-            pdu = self.exchange.request(codecs.read_request((number,)))
-            assert pdu is not None
-            return {number: codecs.decode_one(number, pdu, self._tolerate_zero_padding)}
+            number = self.dids.resolve(dids[0])
+            return {number: self.read_did(number)}
+        codecs = self.dids
         numbers = list(dict.fromkeys(codecs.resolve(did) for did in dids))
-        pdu = self.exchange.request(codecs.read_request(numbers))
+        pdu = self.exchange.request(codecs.read_request(numbers))  # records in any order
         assert pdu is not None
-        return codecs.decode_read(numbers, pdu, self._tolerate_zero_padding)
+        try:
+            return codecs.decode_read(numbers, pdu, self._tolerate_zero_padding)
+        except InvalidResponseError:
+            self.exchange.mark_stale()
+            raise
 
     def write_did(self, did: int | str, value: Any) -> None:
         """WriteDataByIdentifier (0x2E) of one DID (number or name), encoded with its codec."""
@@ -407,8 +413,12 @@ class EcuClient:
     # -- plumbing -----------------------------------------------------------------------------
 
     def _call(self, method: Callable[..., _R | None], *args: Any) -> _R:
-        with uds_errors(self.address):
-            response = method(*args)
+        try:
+            with uds_errors(self.address):
+                response = method(*args)
+        except InvalidResponseError:  # udsoncan refused the answer: it may be a late one
+            self.exchange.mark_stale()
+            raise
         if response is None:  # only a suppressed positive response gives None
             raise InvalidResponseError(f"[{self.address}]: no response to return")
         return response
@@ -429,9 +439,10 @@ class EcuClient:
 
     def _echoed(self, request: bytes, size: int, echoed: str) -> bytes:
         """The positive answer's data after the ``size - 1`` bytes it must echo from ``request``."""
-        pdu = self.exchange.request(request)
+        pdu = self.exchange.request(request, echo=size - 1)
         assert pdu is not None
-        if pdu[1:size] != request[1:size]:
+        if pdu[1:size] != request[1:size]:  # too short to hold the echo: malformed
+            self.exchange.mark_stale()
             sid = request[0]
             raise InvalidResponseError(
                 f"{service_name(sid)} (0x{sid:02X}) [{self.address}]: {echoed} "

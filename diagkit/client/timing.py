@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import NoReturn
 
 from diagkit.client.errors import Timer, TimerExpiredError
-from diagkit.codes import NEGATIVE_RESPONSE_SID, Nrc, ServiceId
-from diagkit.errors import ConfigurationError
+from diagkit.codes import NEGATIVE_RESPONSE_SID, Nrc, ServiceId, service_name
+from diagkit.errors import ConfigurationError, InvalidResponseError
 
 RESPONSE_PENDING = int(Nrc.requestCorrectlyReceivedResponsePending)
 _TESTER_PRESENT = int(ServiceId.TesterPresent)
@@ -84,12 +85,19 @@ def await_final_response(
     sid: int,
     timing: Timing,
     address: str = "",
+    *,
     on_pending: Callable[[int], None] | None = None,
+    echo: bytes = b"",
 ) -> bytes:
     """Receive until the final answer to request ``sid``; call right after the request was sent.
 
-    Pendings (``7F sid 78``) restart P2*, stray TesterPresent answers are skipped; any other PDU
-    is returned for the caller to check. Raises :class:`TimerExpiredError` naming the timer.
+    The final answer is a positive response that echoes ``echo`` (the request bytes after the
+    SID that ISO 14229-1 has the ECU repeat, e.g. the DID), a negative response to ``sid``, or
+    a positive one too short to hold the echo (malformed: the caller rejects it). Pendings
+    (``7F sid 78``) restart P2*. Stray TesterPresent answers and pendings for other services are
+    skipped; answers to other requests (another SID, another DID) are dropped, so a late or
+    queued answer is never taken for this one. Raises :class:`TimerExpiredError` naming the
+    timer, or :class:`InvalidResponseError` when only answers to other requests came.
     """
     # One clock read per PDU: the first wait is the whole budget, measured from here.
     monotonic = time.monotonic
@@ -102,18 +110,25 @@ def await_final_response(
     wait = budget if limit is None or budget < limit else limit
     pendings = 0
     positive = sid + 0x40
+    end = 1 + len(echo)
+    foreign: list[bytes] | None = None
     while True:
         pdu = recv(wait)
         if pdu is None:
             now = monotonic()
             if overall_deadline is not None and now >= overall_deadline:
                 assert limit is not None
-                raise TimerExpiredError(sid, "overall", limit, address, pendings)
+                _expired(sid, "overall", limit, address, pendings, foreign=foreign, echo=echo)
             if now >= deadline:
-                raise TimerExpiredError(sid, timer, budget, address, pendings)
+                _expired(sid, timer, budget, address, pendings, foreign=foreign, echo=echo)
             # woken early without data: keep waiting
-        elif pdu[0] == positive:  # the common case first
-            return pdu
+        elif pdu and pdu[0] == positive and (pdu[1:end] == echo or len(pdu) < end):
+            return pdu  # the common case first
+        elif not pdu:
+            raise InvalidResponseError(
+                f"{service_name(sid)} (0x{sid:02X}){_where(address)}: the transport delivered "
+                "an empty PDU, which no UDS answer is"
+            )
         elif is_pending(pdu, sid):
             pendings += 1
             if on_pending is not None:
@@ -121,11 +136,53 @@ def await_final_response(
             timer, budget = "P2*", timing.p2_star
             now = monotonic()
             deadline = now + budget
-        elif is_stray_tester_present(pdu, sid):
-            now = monotonic()
+        elif pdu[0] == NEGATIVE_RESPONSE_SID and (len(pdu) < 2 or pdu[1] == sid):
+            return pdu  # the ECU's refusal (or a malformed one, for the caller to reject)
         else:
-            return pdu
+            if not is_stray(pdu, sid):
+                foreign = [pdu] if foreign is None else [*foreign, pdu]
+            now = monotonic()
         wait_until = deadline
         if overall_deadline is not None and overall_deadline < deadline:
             wait_until = overall_deadline
         wait = max(wait_until - now, 0.0)
+
+
+def is_stray(pdu: bytes, sid: int) -> bool:
+    """A PDU that answers nothing: a TesterPresent answer or a pending for another service."""
+    return is_stray_tester_present(pdu, sid) or (
+        len(pdu) >= 3 and pdu[0] == NEGATIVE_RESPONSE_SID and pdu[2] == RESPONSE_PENDING
+    )
+
+
+def describe_mismatch(pdu: bytes, sid: int, echo: bytes = b"") -> str:
+    """Why ``pdu`` does not answer request ``sid`` (with ``echo``), in ISO 14229-1's terms."""
+    if pdu and pdu[0] == sid + 0x40 and echo:
+        return f"{echo.hex(' ')} not echoed in {pdu.hex(' ')}"
+    return (
+        f"expected a response starting 0x{sid + 0x40:02X} or 7F {sid:02X}, got {pdu.hex(' ')}"
+    )
+
+
+def _expired(
+    sid: int,
+    timer: Timer,
+    timeout: float,
+    address: str,
+    pendings: int,
+    *,
+    foreign: list[bytes] | None,
+    echo: bytes,
+) -> NoReturn:
+    if not foreign:
+        raise TimerExpiredError(sid, timer, timeout, address, pendings)
+    what = "overall request timeout" if timer == "overall" else timer
+    raise InvalidResponseError(
+        f"{service_name(sid)} (0x{sid:02X}){_where(address)}: no answer to this request before "
+        f"{what} ({timeout:.3f} s) expired, only {len(foreign)} to other requests (dropped); "
+        f"the last: {describe_mismatch(foreign[-1], sid, echo)}"
+    )
+
+
+def _where(address: str) -> str:
+    return f" [{address}]" if address else ""

@@ -86,9 +86,10 @@ def test_a_pending_for_another_service_does_not_extend_the_wait() -> None:
     ecu = ScriptedEcu({ERASE: [b"\x7f\x22\x78", Delayed(0.1, ERASED)]})
     with (
         EcuClient(MemoryTransport(ecu), timing=Timing(p2=0.03, p2_star=1.0)) as client,
-        pytest.raises(Exception, match="got 7f 22 78"),
+        pytest.raises(TimerExpiredError, match=r"P2 of 0\.030 s expired") as info,
     ):
         client.start_routine(0xFF00)
+    assert info.value.pendings == 0  # the stray pending was not counted as this request's
 
 
 def test_await_final_response_reports_each_pending() -> None:
