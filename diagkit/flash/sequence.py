@@ -19,6 +19,7 @@ the region's session for the default one (which ends what the session started, d
 included) and entering it again. The error says which worked. A RequestDownload refused with
 0x22 or 0x70, as an ECU may answer while a download is still open (from a run that could not
 end it, or another tool), ends that download the same way and is asked once more.
+docs/flashing.md describes this for users.
 """
 
 from __future__ import annotations
