@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from diagkit.profile import EcuProfile
     from diagkit.profile.catalogue import Routine
 
+DEFAULT_SESSION = 0x01
 PROGRAMMING_SESSION = 0x02
 _FORMAT_BITS = (8, 16, 24, 32, 40)
 

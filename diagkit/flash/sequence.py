@@ -11,6 +11,15 @@ answer did not come (timeout, broken ISO-TP transfer) or was 0x21 busyRepeatRequ
 14229-1 makes this safe: an ECU that already wrote the block answers the repeated counter
 positively without writing it again. Any other failure stops the sequence with a
 :class:`~diagkit.flash.errors.FlashError` that says what the region holds now.
+
+Recovery: a failure once RequestDownload was accepted first ends the ECU's download as ISO
+14229-1 allows, so that flashing again can work: RequestTransferExit where the ECU accepts it
+(an ECU may refuse it before all data arrived; the simulated one answers 0x24), else leaving
+the region's session for the default one (which ends what the session started, downloads
+included) and entering it again. The error says which worked. A RequestDownload refused with
+0x22 or 0x70, as an ECU may answer while a download is still open (from a run that could not
+end it, or another tool), ends that download the same way and is asked once more.
+docs/flashing.md describes this for users.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from diagkit.errors import (
     TransportTimeoutError,
 )
 from diagkit.flash.errors import FlashError, FlashVerifyError, flash_error_class
-from diagkit.flash.region import FlashRegion
+from diagkit.flash.region import DEFAULT_SESSION, FlashRegion
 
 if TYPE_CHECKING:
     from diagkit.client import EcuClient
@@ -52,6 +61,8 @@ TRANSFER_HEADER = 2
 _HEADERS = tuple(bytes((TRANSFER_DATA, counter)) for counter in range(256))
 _RETRIABLE = (ResponseTimeoutError, TransferError, TransportTimeoutError)
 _BUSY = int(Nrc.busyRepeatRequest)
+_DOWNLOAD_OPEN = frozenset({int(Nrc.conditionsNotCorrect), int(Nrc.uploadDownloadNotAccepted)})
+"""RequestDownload NRCs an ECU answers while an earlier download is still open."""
 
 
 class Progress(Protocol):
@@ -67,6 +78,16 @@ Checksum = Callable[[bytes], bytes]
 def crc32_record(data: bytes) -> bytes:
     """CRC-32 (ISO-HDLC, as zlib computes it) of ``data``, 4 bytes big-endian."""
     return zlib.crc32(data).to_bytes(4, "big")
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How ending an open download went: ``closed`` once the ECU holds none, ``how`` in words,
+    ``relocked`` when a session change locked security again."""
+
+    closed: bool
+    how: str
+    relocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,7 +135,8 @@ def flash(
     ``max_block_length`` caps the ECU's maxNumberOfBlockLength (e.g. to the transport's
     largest PDU); ``retries`` is how often one block may be repeated. ``progress`` is called
     at most every ``progress_interval`` seconds, and once at the end.
-    Raises :class:`~diagkit.flash.errors.FlashError` (of the cause's category) on failure.
+    Raises :class:`~diagkit.flash.errors.FlashError` (of the cause's category) on failure,
+    after ending the download it opened, so that calling it again starts afresh.
     """
     target = region if isinstance(region, FlashRegion) else FlashRegion(address=region)
     image = _image(target, data, address, fill)
@@ -138,11 +160,17 @@ def flash(
         run.prepare()
         erased = erase and target.erase_routine is not None and run.erase()
         announced = run.request_download(data_format)
-        block_length = announced if max_block_length is None else min(announced, max_block_length)
-        transfer_began = time.monotonic()
-        run.transfer(block_length - TRANSFER_HEADER, retries)
-        transfer_seconds = time.monotonic() - transfer_began
-        run.transfer_exit()
+        try:
+            block_length = (
+                announced if max_block_length is None else min(announced, max_block_length)
+            )
+            transfer_began = time.monotonic()
+            run.transfer(block_length - TRANSFER_HEADER, retries)
+            transfer_seconds = time.monotonic() - transfer_began
+            run.transfer_exit()
+        except BaseException:  # e.g. a progress callback's error: the ECU must not stay stuck
+            run.end_download()  # nothing left to do when the FlashError already ended it
+            raise
         verified = verify and target.check_routine is not None and run.check(checksum)
     result = FlashResult(
         region=target.label,
@@ -217,6 +245,9 @@ class _Run:
         self.written = 0
         self.blocks = 0
         self.retries = 0
+        self.open = False
+        """True while the ECU holds a download this run asked for and did not close."""
+        self.ending: _Ending | None = None
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -226,9 +257,17 @@ class _Run:
             if region.session is not None:
                 self.step = f"DiagnosticSessionControl (0x10) to session 0x{region.session:02X}"
                 self.client.change_session(region.session)
-            if region.security_level is not None:
-                self.step = f"SecurityAccess (0x27) level 0x{region.security_level:02X}"
-                self.client.unlock(region.security_level)
+        except DiagkitError as exc:
+            raise self.fail(exc) from exc
+        self.unlock()
+
+    def unlock(self) -> None:
+        level = self.region.security_level
+        if level is None:
+            return
+        self.step = f"SecurityAccess (0x27) level 0x{level:02X}"
+        try:
+            self.client.unlock(level)
         except DiagkitError as exc:
             raise self.fail(exc) from exc
 
@@ -247,7 +286,15 @@ class _Run:
         request = bytes([REQUEST_DOWNLOAD, data_format]) + self.region.address_and_size(
             self.address, len(self.image)
         )
-        answer = self._request(request)
+        try:
+            answer = self.client.request(request)
+        except NegativeResponseError as exc:
+            if getattr(exc, "nrc", None) not in _DOWNLOAD_OPEN:
+                raise self.fail(exc) from exc
+            answer = self._request_download_again(request, exc)
+        except DiagkitError as exc:
+            raise self.fail(exc) from exc
+        self.open = True  # from here on, a failure must end the download before it is reported
         width = answer[1] >> 4 if len(answer) >= 2 else 0
         if width == 0 or len(answer) < 2 + width:
             raise self.fail(
@@ -269,6 +316,30 @@ class _Run:
             length,
         )
         return length
+
+    def _request_download_again(self, request: bytes, refusal: NegativeResponseError) -> bytes:
+        """End a download the ECU may still hold open, then ask for ours once more."""
+        logger.warning(
+            "[%s] RequestDownload %s: ending any download left open, then asking again",
+            self.client.address,
+            _reason(refusal),
+        )
+        ending = self._end()
+        if not ending.closed:
+            raise self.fail(
+                refusal,
+                text=(
+                    f"{refusal}; a download left open could not be ended ({ending.how}): end it "
+                    "with a session change or an ECU reset, then flash again"
+                ),
+            ) from refusal
+        if ending.relocked:
+            self.unlock()
+            self.step = "RequestDownload (0x34)"
+        try:
+            return self.client.request(request)
+        except DiagkitError as exc:
+            raise self.fail(exc, text=f"{exc} (asked again after {ending.how})") from exc
 
     def transfer(self, block_size: int, retries: int) -> None:
         """The hot loop: one TransferData per block, counter 0x01..0xFF then 0x00 onwards."""
@@ -334,6 +405,15 @@ class _Run:
     def transfer_exit(self) -> None:
         self.step = "RequestTransferExit (0x37)"
         self._request(bytes([REQUEST_TRANSFER_EXIT]))
+        self.open = False
+
+    def end_download(self) -> None:
+        """End the download this run opened, if it is still open; never raises a DiagkitError."""
+        if not self.open:
+            return
+        self.open = False
+        self.ending = self._end()
+        logger.warning("[%s] download ended: %s", self.client.address, self.ending.how)
 
     def check(self, checksum: Checksum) -> bool:
         region = self.region
@@ -349,6 +429,35 @@ class _Run:
         return True
 
     # -- plumbing -----------------------------------------------------------------------------
+
+    def _end(self) -> _Ending:
+        """End any download the ECU holds: RequestTransferExit, else leave and re-enter the
+        region's session (the default session ends every download, ISO 14229-1)."""
+        try:
+            self.client.request(bytes([REQUEST_TRANSFER_EXIT]))
+        except DiagkitError as exc:
+            refused = f"RequestTransferExit: {_reason(exc)}"
+        else:
+            return _Ending(True, "RequestTransferExit accepted")
+        session = self.region.session
+        if session is None:
+            return _Ending(False, f"{refused}; the region names no session to re-enter")
+        try:
+            self.client.change_session(DEFAULT_SESSION)
+        except DiagkitError as exc:
+            return _Ending(False, f"{refused}; DiagnosticSessionControl 0x01: {_reason(exc)}")
+        try:
+            self.client.change_session(session)
+        except DiagkitError as exc:
+            return _Ending(
+                True,
+                f"{refused}; the default session ended it; DiagnosticSessionControl "
+                f"0x{session:02X}: {_reason(exc)}",
+                relocked=True,
+            )
+        return _Ending(
+            True, f"{refused}; left session 0x{session:02X} and entered it again", relocked=True
+        )
 
     def _request(self, payload: bytes) -> bytes:
         try:
@@ -376,7 +485,11 @@ class _Run:
         text: str | None = None,
         kind: type[FlashError] | None = None,
     ) -> FlashError:
-        """The error for ``cause`` at the current step, saying what the region holds now."""
+        """The error for ``cause`` at the current step, saying what the region holds now.
+
+        A download still open is ended first, so the text can say whether flashing again works.
+        """
+        self.end_download()
         where = self.step
         address = None
         if block is not None:
@@ -404,15 +517,46 @@ class _Run:
         if transferring:
             return True, (
                 f"the region is partially written ({self.written} of {total} bytes "
-                "acknowledged): flash it again before resetting the ECU"
+                f"acknowledged); {self._after()}"
             )
         if self.step.startswith("RequestTransferExit"):
             return True, (
-                f"all {total} bytes were acknowledged but the download was not closed: "
-                "flash it again"
+                f"all {total} bytes were acknowledged but the transfer exit failed; {self._after()}"
             )
+        if self.ending is not None:  # RequestDownload was accepted, its answer was not usable
+            before = (
+                "the region was erased (or partly erased) and holds no valid data"
+                if self.erased
+                else "nothing was written"
+            )
+            return self.erased, f"{before}; {self._after()}"
         if self.step.startswith("check"):
             return True, "the downloaded content is not confirmed: flash it again"
         if self.erased:
             return True, "the region was erased (or partly erased) and holds no valid data"
         return False, "nothing was erased or written"
+
+    def _after(self) -> str:
+        """What the ECU's download is now, and what to do that works."""
+        ending = self.ending
+        if ending is None or ending.closed:
+            how = "" if ending is None else f" ({ending.how})"
+            return f"the download is closed{how}: flash it again"
+        if self.region.session is None:
+            return (
+                f"the download may still be open ({ending.how}): end it with a session change "
+                "or an ECU reset, then flash it again"
+            )
+        return (
+            f"the download may still be open ({ending.how}): flash it again once the ECU "
+            "answers (that ends the download first), or reset the ECU first"
+        )
+
+
+def _reason(error: DiagkitError) -> str:
+    """A short cause: ``refused with 0x24 requestSequenceError``, ``no response in P2``..."""
+    if isinstance(error, NegativeResponseError) and error.nrc is not None:
+        return f"refused with 0x{int(error.nrc):02X} {error.nrc_name}"
+    if isinstance(error, ResponseTimeoutError):
+        return "no response" if error.timer is None else f"no response in {error.timer}"
+    return str(error)

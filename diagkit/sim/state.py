@@ -96,6 +96,20 @@ class SimState:
         for run in self.routines.values():
             run.running = False
 
+    def enter_session(self, session: int) -> None:
+        """A DiagnosticSessionControl transition to ``session`` (the same one included).
+
+        Security locks again (ISO 14229-1 DiagnosticSessionControl) and this ECU ends an active
+        download with it, since the download was accepted under that security: a client can
+        always end a download it abandoned by leaving or re-entering the session.
+        """
+        if session == DEFAULT_SESSION:
+            self.enter_default_session()
+            return
+        self.relock()
+        self.transfer = None
+        self.session = session
+
     def relock(self) -> None:
         """Lock security access again and forget any seed handed out."""
         self.security_level = 0

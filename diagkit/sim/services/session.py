@@ -1,11 +1,15 @@
-"""DiagnosticSessionControl (0x10): switch session and announce P2/P2* (ISO 14229-1)."""
+"""DiagnosticSessionControl (0x10): switch session and announce P2/P2* (ISO 14229-1).
+
+Every accepted request is a session transition, even to the active session: security locks
+again and an active download ends (see :meth:`SimState.enter_session`).
+"""
 
 from __future__ import annotations
 
 from diagkit.codes import Nrc
 from diagkit.sim.reply import Reply, negative, positive
 from diagkit.sim.services.common import big, subfunction
-from diagkit.sim.spec import DEFAULT_SESSION, SimEcuSpec, allowed
+from diagkit.sim.spec import SimEcuSpec, allowed
 from diagkit.sim.state import SimState
 
 
@@ -21,11 +25,7 @@ def diagnostic_session_control(
         return negative(sid, Nrc.subFunctionNotSupportedInActiveSession)
     if len(request) != 2:
         return negative(sid, Nrc.incorrectMessageLengthOrInvalidFormat)
-    if target == DEFAULT_SESSION:
-        state.enter_default_session()
-    else:
-        state.relock()
-        state.session = target
+    state.enter_session(target)
     p2 = big(round(spec.p2 * 1000), 2)
     p2_star = big(round(spec.p2_star * 100), 2)
     return positive(sid, target, p2, p2_star)

@@ -1,7 +1,9 @@
 """RequestTransferExit (0x37): close a complete download (ISO 14229-1).
 
-0x24 when no download is active or fewer bytes than the announced memorySize arrived; the
-download then stays open so the client can still complete it.
+0x24 requestSequenceError when no download is active or fewer bytes than the announced
+memorySize arrived. An exit in the middle of a transfer is refused and changes nothing (the
+download stays open, so the client can still complete it); a client abandoning a download ends
+it by a session change (DiagnosticSessionControl, even to the active session) or an ECUReset.
 """
 
 from __future__ import annotations

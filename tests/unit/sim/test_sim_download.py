@@ -54,6 +54,24 @@ def test_transfer_nrcs(unlocked: Ask) -> None:
     assert unlocked("36 01 " + "00" * 257) == h("7F 36 13")  # 259 > 0x0102
     assert unlocked("36 01 00") == h("76 01")
     assert unlocked("37") == h("7F 37 24")  # 1 of 0x300 bytes received
+    assert unlocked("36 02 00") == h("76 02")  # the refused exit left the download open
+
+
+@pytest.mark.parametrize("session", ["02", "03"])
+def test_a_session_change_ends_an_active_download(unlocked: Ask, ecu: SimEcu, session: str) -> None:
+    # programming again or extended: each is a session transition that locks security again
+    unlocked(DOWNLOAD_0x300_AT_0x1000)
+    assert unlocked("36 01 AA") == h("76 01")
+    answer = unlocked(f"10 {session}")
+    assert answer is not None and answer[:2] == h(f"50 {session}")
+    assert ecu.state.transfer is None
+    unlocked("10 02")
+    assert unlocked("36 02 BB") == h("7F 36 24")  # no download active any more
+    unlocked("27 11")
+    assert unlocked("27 12 A4 A7") == h("67 12")
+    assert unlocked(DOWNLOAD_0x300_AT_0x1000) == h("74 20 01 02")  # not 7F 34 22
+    assert unlocked("36 01 CC") == h("76 01")
+    assert ecu.state.read_memory(ecu.spec, 0x1000, 2) == h("CC FF")
 
 
 def test_more_data_than_announced_suspends_the_transfer(unlocked: Ask) -> None:
