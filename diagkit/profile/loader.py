@@ -325,6 +325,19 @@ def _check_depth(data: Mapping[str, Any], source: str) -> None:
             stack.extend((item, depth + 1) for item in node)
 
 
+def is_bench_file(path: str | FilePath) -> bool:
+    """True when ``path`` reads as a bench (a mapping with ``ecus:``), read with the same limits.
+
+    False for a profile and for a file that cannot be read or parsed: loading it as a profile
+    then reports why, with file and line.
+    """
+    try:
+        document = read_document(FilePath(path), _printable(str(path)))
+    except InvalidProfileError:
+        return False
+    return isinstance(document.data, Mapping) and "ecus" in document.data
+
+
 def load_bench(path: str | FilePath) -> Bench:
     """Load a bench file and every ECU profile it names, reporting all problems at once."""
     file = FilePath(path)

@@ -252,3 +252,15 @@ def test_a_file_above_the_size_limit_is_refused(tmp_path: Path) -> None:
     path.write_bytes(MINIMAL.encode() + b"#" * MAX_FILE_SIZE)
     problem = only_problem(lambda: load_profile(path))
     assert problem.message.startswith(f"file larger than {MAX_FILE_SIZE // 1024} KiB")
+
+
+def test_a_bench_is_told_from_a_profile_and_from_what_is_neither(write: Write) -> None:
+    from diagkit.profile.loader import is_bench_file  # noqa: PLC0415
+
+    profile = write("engine.yaml", MINIMAL)
+    bench = write("bench.yaml", "name: b\necus: {engine: engine.yaml}\n")
+    deep = write("deep.yaml", nested_lists(10_000))
+    assert is_bench_file(bench)
+    assert not is_bench_file(profile)
+    assert not is_bench_file(deep)  # loading it as a profile says why
+    assert not is_bench_file(profile.parent / "a\0b")
