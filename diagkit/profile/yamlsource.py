@@ -9,6 +9,7 @@ the square of the nesting, and every later step (merging, validation) recurses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Hashable
@@ -138,10 +139,10 @@ def parse_json(text: str, file: str) -> Document:
         ) from None
     except RecursionError:
         raise InvalidProfileError([Problem(file, None, (), "JSON nested too deeply")]) from None
-    try:
-        located = parse_yaml(text, file)
-    except (InvalidProfileError, RecursionError):
-        located = Document(None)
+    located = Document(None)
+    if isinstance(data, dict):  # anything else is refused whole: not worth parsing it again
+        with contextlib.suppress(InvalidProfileError, RecursionError):
+            located = parse_yaml(text, file)
     if duplicates and located.data is None:
         raise InvalidProfileError(
             [Problem(file, None, (), f"key {key!r} appears more than once") for key in duplicates]
