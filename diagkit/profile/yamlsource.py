@@ -152,7 +152,9 @@ def parse_json(text: str, file: str) -> Document:
     return Document(data)
 
 
-_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings are skipped whole
+# A string, to skip it whole (to the end of the text when unterminated, so a failed match is
+# never retried from every quote inside it: linear time whatever the text), or a bracket.
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 
 def _check_json_depth(text: str, file: str) -> None:
