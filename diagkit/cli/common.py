@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import yaml
-
 from diagkit.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -26,11 +24,9 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 
 def is_bench(path: Path) -> bool:
     """True when ``path`` holds a bench file (a top-level ``ecus:`` mapping)."""
-    try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return False  # the profile loader reports the problem with file and line
-    return isinstance(document, dict) and "ecus" in document
+    from diagkit.profile.loader import is_bench_file  # noqa: PLC0415
+
+    return is_bench_file(path)  # False when unreadable: loading it reports file and line
 
 
 def load_profiles(args: argparse.Namespace) -> list[EcuProfile]:

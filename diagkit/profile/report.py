@@ -53,8 +53,12 @@ def problems_from_validation(
     where = locations or {}
     found: dict[tuple[Path, str], Problem] = {}
     type_errors: dict[Path, list[str]] = {}
-    for error in exc.errors():
+    errors = exc.errors()
+    not_text = {_data_path(data, e["loc"])[0] for e in errors if e["type"] == "string_unicode"}
+    for error in errors:
         path, rest = _data_path(data, error["loc"])
+        if path in not_text and error["type"] in ("model_type", "dict_type"):
+            continue  # a union's other member (a mapping) says nothing about the string
         if error["type"] == "value_error" and isinstance(
             (error.get("ctx") or {}).get("error"), SubfieldError
         ):
@@ -204,6 +208,12 @@ def _message(error: ErrorDetails, model: type[BaseModel] | None, written: str | 
         return error["msg"].replace("Value should", "must").replace("String should", "must")
     if kind == "recursion_loop":
         return "a value contains itself (recursive YAML alias)"
+    if kind == "string_unicode" and isinstance(value, str):
+        half = next((c for c in value if "\ud800" <= c <= "\udfff"), "")
+        return (
+            f"{_describe(value)} is not text: {half!r} is half of a UTF-16 surrogate pair "
+            "(write the character itself, not its \\u escapes)"
+        )
     return str(error["msg"])
 
 

@@ -2,12 +2,16 @@
 
 Only plain data is accepted: tags that would construct Python objects are refused, duplicate
 keys are reported instead of silently keeping the last, and recursive or explosive aliases are
-refused before anything walks them.
+refused before anything walks them. Documents nested deeper than :data:`MAX_DEPTH` are refused
+while they are read, before the rest of the text is scanned: PyYAML's scanner slows down with
+the square of the nesting, and every later step (merging, validation) recurses.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +22,7 @@ from diagkit.profile.problems import InvalidProfileError, Path, Problem, Spot
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 200_000  # after expanding aliases; far above any real profile
+MAX_DEPTH = 64  # nested lists and mappings; profiles need 5 (dids[0].codec.values), benches 6
 
 
 @dataclass
@@ -28,8 +33,45 @@ class Document:
     locations: dict[Path, Spot] = field(default_factory=dict)
 
 
+class _TooDeepError(Exception):
+    """Raised inside the loader where the nesting passes :data:`MAX_DEPTH`."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__(mark)
+        self.line = mark.line + 1
+
+
+def _too_deep_text(what: str = "") -> str:
+    return f"lists and mappings nested deeper than {MAX_DEPTH} levels{what}; no profile needs it"
+
+
+def _too_deep(file: str, line: int | None) -> Problem:
+    return Problem(file, line, (), _too_deep_text())
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader; kept as a subclass so nothing registered on SafeLoader globally leaks in."""
+    """SafeLoader stopping at :data:`MAX_DEPTH`; a subclass, so no global registration leaks in."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:  # noqa: N803
+        """``[`` or ``{``: refused past the limit before the scanner looks further ahead."""
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeepError(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Every list or mapping, block or flow: refused past the limit before what is inside."""
+        nested = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
+        self._depth += nested
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeepError(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= nested
 
 
 def _path_key(key: object) -> str | int:
@@ -55,6 +97,8 @@ def parse_yaml(text: str, file: str) -> Document:
                 if walker.problems:
                     raise InvalidProfileError(walker.problems)
                 document.data = loader.construct_document(node)
+        except _TooDeepError as exc:
+            raise InvalidProfileError([_too_deep(file, exc.line)]) from None
         except yaml.reader.ReaderError as exc:
             raise InvalidProfileError([_reader_problem(file, text, exc)]) from None
         except yaml.constructor.ConstructorError as exc:
@@ -86,6 +130,7 @@ def parse_json(text: str, file: str) -> Document:
             result[key] = value
         return result
 
+    _check_json_depth(text, file)
     try:
         data = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
@@ -94,10 +139,10 @@ def parse_json(text: str, file: str) -> Document:
         ) from None
     except RecursionError:
         raise InvalidProfileError([Problem(file, None, (), "JSON nested too deeply")]) from None
-    try:
-        located = parse_yaml(text, file)
-    except (InvalidProfileError, RecursionError):
-        located = Document(None)
+    located = Document(None)
+    if isinstance(data, dict):  # anything else is refused whole: not worth parsing it again
+        with contextlib.suppress(InvalidProfileError, RecursionError):
+            located = parse_yaml(text, file)
     if duplicates and located.data is None:
         raise InvalidProfileError(
             [Problem(file, None, (), f"key {key!r} appears more than once") for key in duplicates]
@@ -105,6 +150,27 @@ def parse_json(text: str, file: str) -> Document:
     if located.data == data:
         return located
     return Document(data)
+
+
+# A string, to skip it whole (to the end of the text when unterminated, so a failed match is
+# never retried from every quote inside it: linear time whatever the text), or a bracket.
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+
+
+def _check_json_depth(text: str, file: str) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_DEPTH`, naming the line, before parsing it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                raise InvalidProfileError([_too_deep(file, line)])
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
 
 
 def _problem(file: str, exc: yaml.MarkedYAMLError, message: str) -> Problem:
@@ -134,47 +200,45 @@ def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
 
 
 def _check_size(root: yaml.Node, file: str) -> None:
-    sizes: dict[int, int] = {}
+    """Refuse alias loops, and aliases that expand past :data:`MAX_NODES` or :data:`MAX_DEPTH`."""
+    measured: dict[int, tuple[int, int]] = {}  # node -> (values, nesting) once expanded
     active: set[int] = set()
 
-    def size(node: yaml.Node) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise InvalidProfileError(
-                [
-                    Problem(
-                        file,
-                        node.start_mark.line + 1,
-                        (),
-                        "recursive YAML alias: a value contains itself",
-                    )
-                ]
-            )
-        active.add(key)
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(item) for item in node.value)
-        active.discard(key)
-        sizes[key] = total
-        if total > MAX_NODES:
-            raise InvalidProfileError(
-                [
-                    Problem(
-                        file,
-                        node.start_mark.line + 1,
-                        (),
-                        "document too large once YAML "
-                        f"aliases are expanded (more than {MAX_NODES} values)",
-                    )
-                ]
-            )
-        return total
+    def refuse(node: yaml.Node, message: str) -> InvalidProfileError:
+        return InvalidProfileError([Problem(file, node.start_mark.line + 1, (), message)])
 
-    size(root)
+    def measure(node: yaml.Node, outer: int, parent: yaml.Node) -> tuple[int, int]:
+        """Values and nesting of ``node`` expanded, inside ``outer`` lists or mappings."""
+        key = id(node)
+        if key in active:
+            raise refuse(node, "recursive YAML alias: a value contains itself")
+        if key not in measured:
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            nested = isinstance(node, yaml.MappingNode | yaml.SequenceNode)
+            if nested and outer >= MAX_DEPTH:  # keeps this recursion within the limit too
+                raise refuse(node, _too_deep_text(" once YAML aliases are expanded"))
+            active.add(key)
+            inside = [measure(child, outer + 1, node) for child in children]
+            active.discard(key)
+            measured[key] = (
+                1 + sum(values for values, _ in inside),
+                int(nested) + max((levels for _, levels in inside), default=0),
+            )
+        total, levels = measured[key]
+        if outer + levels > MAX_DEPTH:  # an alias to a deep value, used deep: name the user
+            raise refuse(parent, _too_deep_text(" once YAML aliases are expanded"))
+        if total > MAX_NODES:
+            raise refuse(
+                node,
+                f"document too large once YAML aliases are expanded (more than {MAX_NODES} values)",
+            )
+        return total, levels
+
+    measure(root, 0, root)
 
 
 @dataclass

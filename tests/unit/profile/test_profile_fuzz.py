@@ -1,4 +1,4 @@
-"""Property: whatever document comes in, the only error that comes out is a profile error.
+"""Property: whatever document or path comes in, the only error that comes out is a profile error.
 
 And whatever is accepted compiles into transport options and dumps to an equal profile.
 """
@@ -6,16 +6,27 @@ And whatever is accepted compiles into transport options and dumps to an equal p
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diagkit.profile import parse_profile, transport_config, udsoncan_config
+from diagkit.profile import (
+    load_bench,
+    load_profile,
+    parse_profile,
+    transport_config,
+    udsoncan_config,
+)
 from diagkit.profile.dump import dump_profile
 from diagkit.profile.model import EcuProfile
-from diagkit.profile.problems import InvalidProfileError
+from diagkit.profile.problems import InvalidProfileError, path_text
+from tests.unit.profile._profile_helpers import PROFILES
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -320,3 +331,89 @@ def valid_profiles(draw: st.DrawFn) -> dict[str, Any]:
 @given(valid_profiles())
 def test_valid_profiles_are_accepted_compile_and_round_trip(data: dict[str, Any]) -> None:
     accepted(parse_profile(yaml.safe_dump(data)))
+
+
+# Files and paths: mangled example files, and paths the file system refuses in every way.
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of profiles/ with a directory, a symbolic link loop and a device to point at."""
+    root = tmp_path_factory.mktemp("fuzz") / "profiles"
+    shutil.copytree(PROFILES, root)
+    (root / "sub").mkdir()
+    (root / "loop.yaml").symlink_to("loop.yaml")
+    return root
+
+
+EXAMPLES = sorted(
+    str(path.relative_to(PROFILES))
+    for path in PROFILES.rglob("*.yaml")
+    if "schema" not in path.parts
+)
+
+
+@st.composite
+def mangled(draw: st.DrawFn) -> tuple[str, bytes]:
+    """An example file with a few bytes replaced, inserted or cut off."""
+    name = draw(st.sampled_from(EXAMPLES))
+    data = bytearray((PROFILES / name).read_bytes())
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        edit = draw(st.sampled_from(["replace", "insert", "cut"]))
+        chunk = draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b"[" * 200, b"\0"]))
+        if edit == "cut":
+            del data[at:]
+        elif edit == "insert":
+            data[at:at] = chunk
+        else:
+            data[at : at + len(chunk)] = chunk
+    return name, bytes(data)
+
+
+def loads_or_refuses(load: Callable[[Path], object], path: Path) -> list[Any]:
+    """The problems ``load(path)`` reports; none when it loads. Anything else fails the test."""
+    try:
+        load(path)
+    except InvalidProfileError as exc:
+        assert exc.problems
+        assert str(exc)
+        return list(exc.problems)
+    return []
+
+
+@FUZZ
+@given(mangled())
+def test_mangled_example_files_give_only_profile_errors(
+    workdir: Path, case: tuple[str, bytes]
+) -> None:
+    name, data = case
+    path = workdir / name.replace(".yaml", ".mangled.yaml")
+    path.write_bytes(data)
+    loads_or_refuses(load_bench if "bench" in name else load_profile, path)
+
+
+path_parts = st.one_of(
+    st.text(st.characters(exclude_categories=()), max_size=12),  # NUL, controls, surrogates
+    st.sampled_from(["", ".", "..", "/", "sub", "sub/", "loop.yaml", "doors", "/dev/null"]),
+    st.sampled_from(["engine.yaml", "engine.yaml/x", "doors/base.yaml", "child.yaml"]),
+    st.integers(200, 5000).map(lambda n: "n" * n),
+)
+paths = st.lists(path_parts, min_size=1, max_size=4).map("/".join)
+
+
+@FUZZ
+@given(paths)
+def test_any_path_in_extends_or_a_bench_is_a_problem_at_its_key(workdir: Path, target: str) -> None:
+    child = workdir / "child.yaml"
+    child.write_text(f"name: child\nextends: {json.dumps(target)}\n", encoding="utf-8")
+    for problem in loads_or_refuses(load_profile, child):
+        if problem.file == str(child):
+            assert (problem.line, path_text(problem.path)) == (2, "extends")
+    bench = workdir / "fuzz_bench.yaml"
+    bench.write_text(f"name: b\necus:\n  e: {json.dumps(target)}\n", encoding="utf-8")
+    for problem in loads_or_refuses(load_bench, bench):
+        if problem.file == str(bench):
+            assert (problem.line, path_text(problem.path)) == (3, "ecus.e")
+    for load in (load_profile, load_bench):
+        loads_or_refuses(load, workdir / target)
