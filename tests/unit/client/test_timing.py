@@ -6,7 +6,7 @@ import pytest
 
 from diagkit.client import EcuClient, TimerExpiredError, Timing
 from diagkit.client.timing import await_final_response
-from diagkit.errors import ConfigurationError, ResponseTimeoutError
+from diagkit.errors import ConfigurationError, InvalidResponseError, ResponseTimeoutError
 from diagkit.transport.memory import Delayed, MemoryTransport
 from tests.unit.client._scripted_ecu import ScriptedEcu
 
@@ -86,7 +86,7 @@ def test_a_pending_for_another_service_does_not_extend_the_wait() -> None:
     ecu = ScriptedEcu({ERASE: [b"\x7f\x22\x78", Delayed(0.1, ERASED)]})
     with (
         EcuClient(MemoryTransport(ecu), timing=Timing(p2=0.03, p2_star=1.0)) as client,
-        pytest.raises(Exception, match="got 7f 22 78"),
+        pytest.raises(InvalidResponseError, match="starting 0x71 or 7F 31, got 7f 22 78"),
     ):
         client.start_routine(0xFF00)
 
