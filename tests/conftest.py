@@ -9,6 +9,8 @@ on python-can's virtual bus), ``kernel`` and ``kernel-fd`` (kernel sockets on vc
 The kernel parameters are marked ``kernel``: on a host without kernel ISO-TP the VM bridge runs
 them in the kernel VM, wherever the test module lives, and ``-m "not kernel"`` leaves them out.
 
+    from tests.backends import MakePair
+
     def test_a_pdu_crosses(make_pair: MakePair) -> None:
         client, peer = make_pair()                 # or make_pair(100, peer_max_pdu_size=8300)
         client.send(b"\\x3e\\x00")
@@ -18,7 +20,8 @@ them in the kernel VM, wherever the test module lives, and ``-m "not kernel"`` l
 itself, for tests that need more than a pair: ``backend.name``, ``backend.spec.kind``, and
 ``backend.profile(profile)``, the profile served and reached over that backend (see
 ``tests/unit/sim/test_client_against_sim.py``). A new backend is one more entry in
-``BACKENDS``, and every such test runs over it. Timings must suit a slow VM (seconds, not ms).
+``BACKENDS`` (a new kind of transport also a branch in ``Backend._open`` and
+``Backend.profile``), and every such test runs over it. Timings must suit a slow VM: seconds.
 
 Leaks
 -----
