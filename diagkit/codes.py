@@ -114,6 +114,8 @@ def nrc_name(code: int) -> str:
         return Nrc(code).name
     except ValueError:
         pass
+    if code == 0x00:  # table A.1 names it, and says no negative response may carry it
+        return "positiveResponse"
     if 0x38 <= code <= 0x4F:
         return "reservedByExtendedDataLinkSecurityDocument"
     if 0xF0 <= code <= 0xFE:

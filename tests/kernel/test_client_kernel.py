@@ -1,14 +1,12 @@
-"""The client suite over kernel ISO-TP sockets (vcan0 classic, vcan1 CAN FD), inside the VM.
+"""The client on kernel ISO-TP sockets, what only the kernel shows (inside the VM).
 
-The test functions are those every backend runs (``tests/unit/client/client_suite.py``); this
-module supplies kernel socket pairs, checks one exchange frame by frame against ISO 15765-2,
-and gathers a functional request from three ECUs.
+One exchange checked frame by frame against ISO 15765-2, and a functional request gathered
+from three ECUs. The tests every backend runs: ``tests/unit/client/test_client_backends.py``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,62 +14,14 @@ from diagkit.client import EcuClient, FunctionalGroup, Timing
 from diagkit.transport.address import Address, AddressingMode, TargetAddressType
 from diagkit.transport.base import Transport
 from diagkit.transport.kernel import KernelTransport, functional_sender
-from diagkit.transport.options import LinkLayerOptions, LinkLayerProtocol, SocketOptions
 from tests.kernel.helpers import sniffer
-from tests.unit.client.client_suite import (
-    CONFIG,
-    VIN,
-    EcuPeer,
-    MakeEcuPair,
-    test_long_pdus_both_ways_are_never_truncated,
-    test_negative_response_names_the_nrc,
-    test_pending_chain_longer_than_any_overall_timeout_succeeds,
-    test_read_vin_in_a_multi_frame_answer,
-    test_silent_ecu_is_a_p2_timeout_naming_the_address,
-    test_tester_present_never_lands_inside_an_exchange,
-    test_unlock_over_the_wire,
-)
-
-__all__ = [
-    "test_long_pdus_both_ways_are_never_truncated",
-    "test_negative_response_names_the_nrc",
-    "test_pending_chain_longer_than_any_overall_timeout_succeeds",
-    "test_read_vin_in_a_multi_frame_answer",
-    "test_silent_ecu_is_a_p2_timeout_naming_the_address",
-    "test_tester_present_never_lands_inside_an_exchange",
-    "test_unlock_over_the_wire",
-]
+from tests.unit.client._ecu_peer import CONFIG, VIN, EcuPeer
 
 pytestmark = pytest.mark.kernel
 
 M = AddressingMode
 CLIENT = Address(M.Normal_11bits, txid=0x7E0, rxid=0x7E8)
 ECU = Address(M.Normal_11bits, txid=0x7E8, rxid=0x7E0)
-FD_OPTIONS = SocketOptions(
-    link_layer=LinkLayerOptions(mtu=LinkLayerProtocol.CAN_FD, tx_dl=64, tx_flags=0x01)
-)
-
-
-@pytest.fixture(params=["kernel", "kernel-fd"])
-def ecu_pair(request: pytest.FixtureRequest) -> Iterator[MakeEcuPair]:
-    """Two kernel sockets on one vcan interface: client 0x7E0/0x7E8, ECU mirrored."""
-    if request.param == "kernel":
-        interface, options = request.getfixturevalue("classic_iface"), SocketOptions()
-    else:
-        interface, options = request.getfixturevalue("fd_iface"), FD_OPTIONS
-    opened: list[Transport] = []
-
-    def make() -> tuple[Transport, Transport]:
-        ends = (
-            KernelTransport(interface, CLIENT, options),
-            KernelTransport(interface, ECU, options),
-        )
-        opened.extend(ends)
-        return ends
-
-    yield make
-    for transport in opened:
-        transport.close()
 
 
 def test_read_vin_frames_on_the_wire(classic_iface: str) -> None:

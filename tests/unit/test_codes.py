@@ -29,7 +29,7 @@ from diagkit.codes import Nrc, ServiceId, nrc_name, service_name
         (0x93, "voltageTooLow"),
         (0xA0, "reservedForSpecificConditionsNotCorrect"),
         (0xF3, "vehicleManufacturerSpecificConditionsNotCorrect"),
-        (0x00, "ISOSAEReserved"),
+        (0x00, "positiveResponse"),
         (0xFF, "ISOSAEReserved"),
     ],
 )

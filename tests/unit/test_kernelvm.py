@@ -583,3 +583,51 @@ def test_skip_knob_skips_kernel_tests_without_booting(
     run.stdout.fnmatch_lines([f"*{reason}: no CAN here)*"])
     run = inner_pytest(kernel_project, "-m", "not kernel")
     run.assert_outcomes(passed=1, deselected=5)  # the marker is there before -m selects
+
+
+ROOT_CONFTEST = f"""
+import sys
+sys.path.insert(0, {str(_ROOT)!r})
+from pathlib import Path
+import pytest
+from tools.kernelvm.pytest_bridge import PLUGIN_NAME, KernelBridge, classic_iface, fd_iface
+
+def pytest_configure(config):
+    config.pluginmanager.register(
+        KernelBridge(config, Path(__file__).parent / "kernel"), PLUGIN_NAME
+    )
+
+@pytest.fixture(params=["memory", pytest.param("kernel", marks=pytest.mark.kernel)])
+def backend(request):
+    return request.param
+"""
+
+BACKEND_TESTS = """
+def test_round_trip(backend):
+    assert backend == "memory", "the kernel parameter ran on the host"
+"""
+
+
+def test_kernel_marked_parameters_outside_the_kernel_dir_run_in_the_vm_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tools.kernelvm  # noqa: PLC0415
+
+    pytester.makeconftest(ROOT_CONFTEST)
+    pytester.makepyfile(test_suite=BACKEND_TESTS)
+    pytester.makeini("[pytest]\nmarkers =\n    kernel: needs kernel ISO-TP\n")
+    monkeypatch.setattr(bridge, "isotp_unavailable_reason", lambda: "no CAN here")
+    selected: list[str] = []
+    fake, calls = _fake_vm(Status.EXITED, {"test_round_trip[kernel]": "failed"}, exit_code=1)
+
+    def run(cmd: Sequence[str], *, env: Mapping[str, str], **kwargs: Any) -> VmResult:
+        selected.extend(Path(env[bridge.SELECT_ENV]).read_text().splitlines())
+        return fake(cmd, env=env, **kwargs)
+
+    monkeypatch.setattr(tools.kernelvm, "run", run)
+    result = inner_pytest(pytester, "-rA", "--strict-markers")
+    result.assert_outcomes(passed=1, failed=1)  # memory on the host, kernel replayed from the VM
+    assert selected == ["test_suite.py::test_round_trip[kernel]"]
+    assert calls[0][-1] == "test_suite.py"
+    result.stdout.fnmatch_lines(["*test_round_trip[[]kernel[]] inner*"])
+    assert inner_pytest(pytester, "-m", "not kernel").ret == 0

@@ -1,9 +1,14 @@
 """pytest side of kernel tests: in place where CAN_ISOTP exists, else proxied to one VM run.
 
+A test is a kernel test when it carries the ``kernel`` marker: every test under the kernel
+directory (``tests/kernel/``, marked here, no ``pytestmark`` needed) and any parameter marked
+``kernel`` elsewhere (the kernel backends of ``tests/conftest.py``'s ``backend`` fixture).
 Where this process can open a kernel ISO-TP socket (inside the VM, or a Linux machine with
-can-isotp) ``kernel`` tests run in place. Elsewhere each is replaced by a :class:`KernelProxyItem`;
-the first one to run boots ONE VM that runs all selected kernel tests, each of which writes a
-JSON result into a shared directory; every proxy then replays its test's outcome.
+can-isotp) kernel tests run in place. Elsewhere each is replaced by a :class:`KernelProxyItem`;
+the first one to run boots ONE VM that runs all selected kernel tests (their files, keeping only
+their node ids), each of which writes a JSON result into a shared directory; every proxy then
+replays its test's outcome. ``tests/conftest.py`` registers :class:`KernelBridge`, so it is
+active whichever directory pytest is pointed at, on the host and in the VM alike.
 """
 
 from __future__ import annotations
@@ -373,7 +378,7 @@ def _missing_detail(session: dict[str, Any], output: Path, console: str) -> str:
 
 
 class KernelBridge:
-    """Marks tests under the kernel directory, and runs kernel tests in place or via the VM."""
+    """Marks tests under the kernel directory; runs every ``kernel`` test in place or via the VM."""
 
     def __init__(self, config: pytest.Config, kernel_dir: Path) -> None:
         self._config = config

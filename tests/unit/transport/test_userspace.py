@@ -185,9 +185,14 @@ def test_all_refused_options_are_named_in_one_error() -> None:
         assert name in str(info.value)
 
 
-def test_zero_frame_gaps_are_accepted() -> None:
+def test_zero_frame_gaps_are_accepted_as_the_stacks_own_back_to_back_frames() -> None:
+    # python-can-isotp sends consecutive frames without a gap of its own (only STmin): "leave
+    # the current gap" (0) and a real zero gap both give it exactly the default settings
+    default = stack_settings(ECU, SocketOptions())
+    assert default.params.get("rate_limit_enable", False) is False
     for txtime in (0, FRAME_TXTIME_ZERO):
-        stack_settings(ECU, options(frame_txtime_ns=txtime))
+        settings = stack_settings(ECU, options(frame_txtime_ns=txtime))
+        assert settings.params == default.params
 
 
 def test_extension_options_must_agree_with_the_address() -> None:
