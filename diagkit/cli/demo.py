@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -33,10 +33,7 @@ FIRMWARE_SIZE = 64 * 1024
 _T = TypeVar("_T")
 
 
-def add_subparser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "demo", help="run a simulated ECU and a short diagnostic session against it"
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--transport",
         choices=("auto", "kernel", "userspace", "memory"),

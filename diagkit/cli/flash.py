@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from diagkit.cli.common import add_target_arguments, load_one_profile
 from diagkit.errors import ConfigurationError
@@ -29,10 +29,7 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 0x08004000)") from None
 
 
-def add_subparser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "flash", help="download a firmware file (binary, Intel HEX, S-record) into an ECU region"
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
     parser.add_argument("image", type=Path, metavar="FIRMWARE", help="the firmware file")
     parser.add_argument(

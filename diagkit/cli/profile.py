@@ -6,14 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from diagkit.cli.common import is_bench
 from diagkit.errors import DiagkitError
 
 
-def add_subparser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("profile", help="check, dump or export ECU profiles")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate profiles and benches, all errors at once")
     check.add_argument("files", type=Path, nargs="+")

@@ -1,40 +1,88 @@
-"""``diagkit read FILE DID...``: read data identifiers by name or number, decoded by the profile."""
+"""``diagkit read FILE DID...``: read data identifiers by name or number, decoded by the profile.
+
+Each DID's session (from the profile) is entered first. ``--raw`` reads DIDs the profile does
+not describe and shows their bytes; ``--json`` gives value, unit and raw hex per DID.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from diagkit.cli.common import add_target_arguments, load_one_profile
+from diagkit.cli.exitcodes import ExitCode
+from diagkit.cli.output import Output
+from diagkit.cli.target import (
+    Target,
+    add_target_arguments,
+    did_id,
+    reach,
+    run_on_target,
+    security_level,
+    session_id,
+)
 
 
-def add_subparser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("read", help="read DIDs (ReadDataByIdentifier 0x22)")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
     parser.add_argument("dids", nargs="+", help="DID names from the profile, or numbers (0xF190)")
-    parser.add_argument("--session", type=lambda v: int(v, 0), help="switch to this session first")
     parser.add_argument(
-        "--unlock", type=lambda v: int(v, 0), metavar="LEVEL", help="security level to unlock first"
+        "--raw", action="store_true", help="show the bytes; also for DIDs the profile lacks"
     )
+    parser.add_argument("--session", help="enter this session first (name or number)")
+    parser.add_argument("--unlock", metavar="LEVEL", help="unlock this security level first")
     parser.set_defaults(func=run)
 
 
-def did_ref(text: str) -> int | str:
-    """A DID as the user typed it: a number (decimal or 0x hex) or a profile name."""
-    try:
-        return int(text, 0)
-    except ValueError:
-        return text
-
-
 def run(args: argparse.Namespace) -> int:
-    from diagkit.client.factory import open_client  # noqa: PLC0415
+    return run_on_target(args, "read", lambda target, out: read(target, out, args))
 
-    with open_client(load_one_profile(args)) as ecu:
-        if args.session is not None:
-            ecu.change_session(args.session)
-        if args.unlock is not None:
-            ecu.unlock(args.unlock)
-        for text in args.dids:
-            print(f"{text} = {ecu.read_did(did_ref(text))!r}")
-    return 0
+
+def read(target: Target, out: Output, args: argparse.Namespace) -> ExitCode:
+    profile = target.profile
+    reach(
+        target,
+        out,
+        session=session_id(profile, args.session) if args.session else None,
+        level=security_level(profile, args.unlock) if args.unlock else None,
+    )
+    out.columns("DID", "value", "unit")
+    for text in args.dids:
+        number = did_id(profile, text)
+        described = next((d for d in profile.dids if d.id == number), None)
+        if described is None and not args.raw:
+            known = ", ".join(d.name for d in profile.dids) or "none"
+            from diagkit.errors import ConfigurationError  # noqa: PLC0415
+
+            raise ConfigurationError(
+                f"DID {text} (0x{number:04X}) is not in the profile (its DIDs: {known}); "
+                "add --raw to read its bytes"
+            )
+        reach(target, out, session=described.session if described else None, level=None)
+        name = described.name if described else f"0x{number:04X}"
+        value: Any
+        if described is None or args.raw:
+            data = target.client.read_did_data(number)
+            value, unit = data.hex(" "), ""
+        else:
+            value, data = target.client.read_did_record(number)
+            unit = getattr(described.codec, "unit", "") or ""
+        out.add(
+            "results",
+            {
+                "did": f"0x{number:04X}",
+                "name": name,
+                "value": value if not isinstance(value, bytes) else value.hex(" "),
+                "unit": unit,
+                "raw": data.hex(" "),
+            },
+        )
+        out.row(name, _shown(value), unit)
+    return ExitCode.OK
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.hex(" ")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
 
 from diagkit.cli.common import add_target_arguments, load_profiles
 
 
-def add_subparser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "simulate", help="answer like the ECUs of a profile or bench until stopped"
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
     parser.add_argument(
         "--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)"

@@ -24,7 +24,7 @@ from udsoncan.services.DiagnosticSessionControl import DiagnosticSessionControl
 from udsoncan.services.ECUReset import ECUReset
 
 from diagkit import security
-from diagkit.client.dids import DidCodecs
+from diagkit.client.dids import DidCodecs, read_request
 from diagkit.client.errors import NrcError, SecurityRefusedError, uds_errors
 from diagkit.client.exchange import Exchange
 from diagkit.client.tester_present import Sender, TesterPresentKeeper
@@ -173,9 +173,13 @@ class EcuClient:
 
     # -- raw ----------------------------------------------------------------------------------
 
-    def request(self, payload: bytes, *, timing: Timing | None = None) -> bytes:
-        """Send any request and return the positive response PDU (NRCs raise NrcError)."""
-        pdu = self.exchange.request(bytes(payload), timing=timing)
+    def request(self, payload: bytes, *, timing: Timing | None = None, echo: int = 0) -> bytes:
+        """Send any request and return the positive response PDU (NRCs raise NrcError).
+
+        ``echo``: how many request bytes after the SID the answer must repeat (answers that
+        repeat others are taken for another request's and dropped).
+        """
+        pdu = self.exchange.request(bytes(payload), timing=timing, echo=echo)
         assert pdu is not None
         return pdu
 
@@ -300,6 +304,32 @@ class EcuClient:
         except InvalidResponseError:
             self.exchange.mark_stale()
             raise
+
+    def read_did_record(self, did: int | str) -> tuple[Any, bytes]:
+        """ReadDataByIdentifier (0x22) of one DID: its decoded value and its data bytes."""
+        codecs = self.dids
+        number = codecs.resolve(did)
+        pdu = self.exchange.request(codecs.read_request((number,)), echo=2)
+        assert pdu is not None
+        try:
+            value = codecs.decode_one(number, pdu, self._tolerate_zero_padding)
+        except InvalidResponseError:
+            self.exchange.mark_stale()
+            raise
+        return value, pdu[3:]
+
+    def read_did_data(self, did: int | str) -> bytes:
+        """ReadDataByIdentifier (0x22) of one DID, codec or not: the data record's bytes."""
+        number = self.dids.resolve(did)
+        pdu = self.exchange.request(read_request(number), echo=2)
+        assert pdu is not None
+        if len(pdu) < 3:  # too short to echo the DID
+            self.exchange.mark_stale()
+            raise InvalidResponseError(
+                f"ReadDataByIdentifier (0x22) [{self.address}]: answer {pdu.hex(' ')} is too "
+                f"short to echo DID 0x{number:04X}"
+            )
+        return pdu[3:]
 
     def read_dids(self, dids: Sequence[int | str]) -> dict[int, Any]:
         """ReadDataByIdentifier (0x22) of several DIDs in one request, decoded, by number.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
@@ -96,6 +96,10 @@ class DtcSection(BaseModel):
     )
     ignore_all_zero: bool = Field(
         default=True, description="skip DTC 0x000000 entries some ECUs send"
+    )
+    format: Literal["hex", "sae"] = Field(
+        default="hex",
+        description="how DTCs are shown: hex (0x012345) or sae (SAE J2012: P0123-45)",
     )
 
     @model_validator(mode="after")
