@@ -40,7 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
         except DiagkitError as exc:
             failed += 1
             print(f"FAIL {exc}", file=sys.stderr)
-    return 1 if failed else 0
+    return 2 if failed else 0  # a profile error, as for every command (cli.exitcodes)
 
 
 def run_dump(args: argparse.Namespace) -> int:

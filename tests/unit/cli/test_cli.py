@@ -68,7 +68,7 @@ def test_profile_check_reports_file_line_field_and_reason(
     bad.write_text(
         "name: engine\naddressing:\n  mode: normal_11bit\n  txid: 0x800\n  rxid: 0x7E8\n"
     )
-    assert main(["profile", "check", str(PROFILES / "engine.yaml"), str(bad)]) == 1
+    assert main(["profile", "check", str(PROFILES / "engine.yaml"), str(bad)]) == 2
     captured = capsys.readouterr()
     assert "ok   " in captured.out
     assert f"{bad}:4 addressing.txid: 0x800 does not fit an 11-bit id (max 0x7FF)" in captured.err

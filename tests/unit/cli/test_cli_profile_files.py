@@ -22,5 +22,5 @@ def test_check_reports_a_file_that_is_no_profile_with_its_line(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_bytes(content)
-    assert main(["profile", "check", str(path)]) == 1
+    assert main(["profile", "check", str(path)]) == 2
     assert message in capsys.readouterr().err
