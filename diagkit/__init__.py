@@ -2,6 +2,11 @@
 
 ``diagkit.open("profiles/engine.yaml")`` gives a context-managed ECU client configured from
 the profile alone; ``diagkit.transport`` has the kernel socket wrapper and the other backends.
+
+One name per concept: :func:`open` (``open_client`` is the same function, kept as an alias),
+:class:`NegativeResponseError` and :class:`ResponseTimeoutError` (``NrcError`` and
+``TimerExpiredError`` are deprecated aliases of them, the same classes). Every error diagkit
+raises is exported here and is a :class:`DiagkitError`; the tree is in :mod:`diagkit.errors`.
 """
 
 from __future__ import annotations
@@ -12,9 +17,7 @@ from diagkit.client import (
     EcuClient,
     FunctionalGroup,
     KeepAlive,
-    NrcError,
     SecuritySettings,
-    TimerExpiredError,
     Timing,
 )
 from diagkit.client.factory import open_client, open_functional_group
@@ -23,18 +26,36 @@ from diagkit.errors import (
     ConfigurationError,
     DiagkitError,
     DiagkitWarning,
+    InterfaceError,
+    InvalidResponseError,
     NegativeResponseError,
+    NrcError,
     ProfileError,
     ResponseTimeoutError,
     SecurityAccessError,
+    SecurityRefusedError,
+    TimerExpiredError,
+    TransferError,
+    TransportClosedError,
     TransportError,
     TransportTimeoutError,
+    TransportUnavailableError,
+    UdsError,
 )
-from diagkit.profile import EcuProfile, load_bench, load_profile
+from diagkit.flash.errors import (
+    FlashError,
+    FlashNrcError,
+    FlashResponseError,
+    FlashSecurityError,
+    FlashTimeoutError,
+    FlashTransportError,
+    FlashVerifyError,
+)
+from diagkit.profile import EcuProfile, InvalidProfileError, load_bench, load_profile
 
 __version__ = "0.1.0"
 
-open = open_client  # diagkit.open(profile) reads as the user expects (shadows the builtin)
+open = open_client  # the canonical name: diagkit.open(profile) (shadows the builtin here only)
 
 # A library configures no logging; this keeps Python's last-resort handler from printing
 # the warnings of libraries below us (python-can-isotp) when the application set up none.
@@ -46,7 +67,17 @@ __all__ = [
     "DiagkitWarning",
     "EcuClient",
     "EcuProfile",
+    "FlashError",
+    "FlashNrcError",
+    "FlashResponseError",
+    "FlashSecurityError",
+    "FlashTimeoutError",
+    "FlashTransportError",
+    "FlashVerifyError",
     "FunctionalGroup",
+    "InterfaceError",
+    "InvalidProfileError",
+    "InvalidResponseError",
     "KeepAlive",
     "NegativeResponseError",
     "Nrc",
@@ -54,12 +85,17 @@ __all__ = [
     "ProfileError",
     "ResponseTimeoutError",
     "SecurityAccessError",
+    "SecurityRefusedError",
     "SecuritySettings",
     "ServiceId",
     "TimerExpiredError",
     "Timing",
+    "TransferError",
+    "TransportClosedError",
     "TransportError",
     "TransportTimeoutError",
+    "TransportUnavailableError",
+    "UdsError",
     "__version__",
     "load_bench",
     "load_profile",

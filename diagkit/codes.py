@@ -11,6 +11,7 @@ import enum
 NEGATIVE_RESPONSE_SID = 0x7F
 POSITIVE_RESPONSE_OFFSET = 0x40
 SUPPRESS_POSITIVE_RESPONSE = 0x80
+"""The suppressPosRspMsgIndicationBit (bit 7 of a sub-function byte, ISO 14229-1 8.2.2)."""
 
 
 class ServiceId(enum.IntEnum):

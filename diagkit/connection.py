@@ -3,6 +3,7 @@
 ``wait_frame`` calls ``transport.recv(timeout)`` directly, so a response is handed to udsoncan
 the moment the transport has it, and a broken transfer (ECOMM, EILSEQ, ETIMEDOUT...) surfaces
 as a diagkit :class:`~diagkit.errors.TransportError` in the caller instead of killing a thread.
+A foreign transport's raw ``OSError`` is mapped by :mod:`diagkit.errormap`, as every backend's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from udsoncan.exceptions import TimeoutException
 from udsoncan.Request import Request
 from udsoncan.Response import Response
 
-from diagkit.errors import DiagkitError, TransportClosedError, TransportError
+from diagkit.errormap import Context, translate
+from diagkit.errors import DiagkitError, TransportClosedError
 from diagkit.transport.base import Transport
 
 logger = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ class TransportConnection(BaseConnection):
         except DiagkitError:
             raise
         except OSError as exc:
-            raise _transport_error(exc, self.name) from exc
+            raise translate(exc, "send", Context(address=self.name)) from exc
 
     def wait_frame(self, timeout: float | None = None, exception: bool = False) -> bytes | None:
         """The next PDU; on timeout ``None``, or udsoncan's TimeoutException with ``exception``.
@@ -114,7 +116,7 @@ class TransportConnection(BaseConnection):
         except DiagkitError:
             raise
         except OSError as exc:
-            raise _transport_error(exc, self.name) from exc
+            raise translate(exc, "recv", Context(address=self.name)) from exc
         if pdu is not None and logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s rx %s", self.name, pdu.hex(" "))
         return pdu
@@ -135,10 +137,3 @@ class TransportConnection(BaseConnection):
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _transport_error(exc: OSError, name: str) -> TransportError:
-    # Imported here: diagkit.client imports this module, and the mapping lives there.
-    from diagkit.client.errors import transport_error  # noqa: PLC0415
-
-    return transport_error(exc, name)

@@ -4,29 +4,59 @@
 
     DiagkitError
      +-- ProfileError (ValueError)            a profile file or model is invalid
+     |    +-- InvalidProfileError             each finding: file:line field: reason
      +-- ConfigurationError (ValueError)      an option value is out of range or contradictory
-     +-- TransportError (OSError)             the transport failed; the OSError is the cause
+     +-- TransportError (OSError)             the transport failed; .errno when mapped
      |    +-- TransportUnavailableError       no CAN / ISO-TP support here (module, Python, OS)
      |    +-- InterfaceError                  no such CAN interface, or it is down
-     |    +-- TransportTimeoutError (TimeoutError)  a send or receive timed out
-     |    +-- TransferError                   an ISO-TP transfer broke (ECOMM, EILSEQ, EBADMSG...)
+     |    +-- TransportTimeoutError (TimeoutError)  ISO-TP timer (ECOMM, ETIMEDOUT) or send timeout
+     |    +-- TransferError                   wrong frames broke a transfer (EILSEQ, EBADMSG...)
      |    +-- TransportClosedError            used after close()
      +-- UdsError                             the ECU's answer was not what was asked for
-          +-- NegativeResponseError           the ECU answered 0x7F: .service, .nrc, .nrc_name
-          +-- ResponseTimeoutError (TimeoutError)  P2, P2* or the overall timer: .timer, .timeout
-          +-- InvalidResponseError            the answer is malformed or for another service
-          +-- SecurityAccessError             seed/key exchange failed or no algorithm is known
+     |    +-- NegativeResponseError           0x7F: .service .nrc .nrc_name .address .response
+     |    |    +-- SecurityRefusedError       ...to SecurityAccess (also a SecurityAccessError)
+     |    +-- ResponseTimeoutError (TimeoutError)  P2, P2* or overall: .timer .timeout .address
+     |    +-- InvalidResponseError            the answer is malformed or for another service
+     |    +-- SecurityAccessError             seed/key exchange failed or no algorithm is known
+     +-- FlashError                           a download stopped (diagkit.flash); each subclass is
+                                              also the error above of its cause (FlashNrcError is
+                                              a NegativeResponseError...)
 
-Warnings about legal but suspicious usage are of category :class:`DiagkitWarning`.
+Which OS, python-can(-isotp) and udsoncan errors become which of these is decided in one
+place, :mod:`diagkit.errormap`. ``NrcError`` and ``TimerExpiredError`` are deprecated aliases
+of :class:`NegativeResponseError` and :class:`ResponseTimeoutError` (the same classes, kept so
+older code runs). Warnings about legal but suspicious usage are of category
+:class:`DiagkitWarning`.
 """
 
 from __future__ import annotations
 
-from diagkit.codes import nrc_name, service_name
+from typing import Any, Literal
+
+from diagkit.codes import Nrc, nrc_name, service_name
+
+Timer = Literal["P2", "P2*", "overall"]
+"""The ISO 14229-2 timer that expired: P2, P2* (after a 0x78 pending), or the overall limit."""
+
+_NRC_BY_VALUE: dict[int, Nrc] = {int(n): n for n in Nrc}
+
+
+def _rebuild(cls: type[DiagkitError], args: tuple[Any, ...]) -> DiagkitError:
+    return cls.__new__(cls, *args)
 
 
 class DiagkitError(Exception):
     """Root of every error raised by diagkit."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles (multiprocessing, test runners) keep the fields and the errno whatever the
+        # constructor's signature: rebuilt without __init__, then the attributes restored.
+        state: dict[str, Any] = {**vars(self), "args": self.args}
+        if isinstance(self, OSError):  # C-level fields, not in vars(); None means unset
+            for name in ("errno", "strerror"):
+                if getattr(self, name) is not None:
+                    state[name] = getattr(self, name)
+        return (_rebuild, (type(self), self.args), state)
 
 
 class ProfileError(DiagkitError, ValueError):
@@ -34,11 +64,16 @@ class ProfileError(DiagkitError, ValueError):
 
 
 class ConfigurationError(DiagkitError, ValueError):
-    """A value given to diagkit is out of its legal range or contradicts another one."""
+    """A value given to diagkit is out of its legal range or contradicts another one.
+
+    ``errno`` is set when the refusal was mapped from an OS error (EINVAL...), else None.
+    """
+
+    errno: int | None = None
 
 
 class TransportError(DiagkitError, OSError):
-    """The transport failed; when an OS error caused it, it is chained as ``__cause__``."""
+    """The transport failed; ``errno`` says how, the original error is chained as ``__cause__``."""
 
 
 class TransportUnavailableError(TransportError):
@@ -50,7 +85,7 @@ class InterfaceError(TransportError):
 
 
 class TransportTimeoutError(TransportError, TimeoutError):
-    """A transport-level send or receive did not complete within its timeout."""
+    """An ISO-TP timer (no flow control, consecutive frames stopped) or a send timeout expired."""
 
 
 class TransferError(TransportError):
@@ -65,32 +100,82 @@ class UdsError(DiagkitError):
     """The diagnostic exchange did not give the expected positive response."""
 
 
+def _where(address: str) -> str:
+    return f" [{address}]" if address else ""
+
+
 class NegativeResponseError(UdsError):
-    """The ECU answered with a negative response (0x7F) to ``service`` with ``nrc``.
+    """The ECU refused ``service`` with ``nrc``: the canonical class (``NrcError`` is an alias).
 
     ``nrc`` is a :class:`~diagkit.codes.Nrc` member where ISO 14229-1 names the code (a plain
-    int otherwise); both are None only where the failure is known without its NRC.
+    int otherwise), ``nrc_name`` its ISO name, ``address`` the ECU (e.g. ``"engine vcan0
+    7E0->7E8"``) and ``response`` the whole ``7F`` PDU.
     """
 
-    service: int | None = None
-    nrc: int | None = None
+    service: int
+    nrc: int
+    address: str = ""
+    response: bytes = b""
+
+    def __init__(self, service: int, nrc: int, address: str = "", response: bytes = b"") -> None:
+        self.service = service
+        self.nrc = _NRC_BY_VALUE.get(nrc, nrc)
+        self.address = address
+        self.response = response
+        super().__init__(
+            f"{service_name(service)} (0x{service:02X}){_where(address)}: "
+            f"negative response 0x{nrc:02X} {nrc_name(nrc)}"
+        )
 
     @property
-    def service_name(self) -> str | None:
+    def service_name(self) -> str:
         """The ISO 14229-1 name of the refused service."""
-        return None if self.service is None else service_name(self.service)
+        return service_name(self.service)
 
     @property
     def nrc_name(self) -> str | None:
         """The ISO 14229-1 name of the NRC (reserved and manufacturer ranges included)."""
-        return None if self.nrc is None else nrc_name(self.nrc)
+        nrc: int | None = getattr(self, "nrc", None)
+        return None if nrc is None else nrc_name(nrc)
 
 
 class ResponseTimeoutError(UdsError, TimeoutError):
-    """No (final) response in time; ``timer`` (P2, P2*, overall) of ``timeout`` s expired."""
+    """No (final) response: ``timer`` (P2, P2* or overall) of ``timeout`` seconds expired.
 
-    timer: str | None = None
+    The canonical class (``TimerExpiredError`` is an alias). ``pendings`` counts the 0x78
+    response-pending answers received before; ``address`` names the ECU. ``service``, ``timer``
+    and ``timeout`` are None only where udsoncan reported a timeout without them.
+    """
+
+    service: int | None = None
+    timer: Timer | None = None
     timeout: float | None = None
+    address: str = ""
+    pendings: int = 0
+
+    def __init__(
+        self,
+        service: int | None,
+        timer: Timer | None,
+        timeout: float | None,
+        address: str = "",
+        pendings: int = 0,
+        *,
+        detail: str = "",
+    ) -> None:
+        self.service = service
+        self.timer = timer
+        self.timeout = timeout
+        self.address = address
+        self.pendings = pendings
+        what = "no response" if service is None else f"{service_name(service)} (0x{service:02X})"
+        if timer is None or timeout is None:
+            text = f"{what}{_where(address)}: {detail or 'no response in time'}"
+        else:
+            after = f" after {pendings} response-pending (0x78)" if pendings else ""
+            name = "overall request timeout" if timer == "overall" else timer
+            text = f"{what}{_where(address)}: no response, {name} of {timeout:.3f} s expired{after}"
+        super().__init__(text)
 
 
 class InvalidResponseError(UdsError):
@@ -99,6 +184,17 @@ class InvalidResponseError(UdsError):
 
 class SecurityAccessError(UdsError):
     """Security access failed: unknown algorithm, bad seed, or the key was refused."""
+
+
+class SecurityRefusedError(NegativeResponseError, SecurityAccessError):
+    """The ECU refused a SecurityAccess step (e.g. 0x35 invalidKey): an NRC and a security error."""
+
+
+NrcError = NegativeResponseError
+"""Deprecated alias of :class:`NegativeResponseError` (the same class)."""
+
+TimerExpiredError = ResponseTimeoutError
+"""Deprecated alias of :class:`ResponseTimeoutError` (the same class)."""
 
 
 class DiagkitWarning(UserWarning):

@@ -36,6 +36,7 @@ def run_functional(args: argparse.Namespace) -> int:
         profiles = load_profiles(args)
         with functional_group(profiles, simulated=args.sim) as group:
             answers = group.request(request)
+            p2 = group.timing.p2
         out.set("ecus", [p.name for p in profiles])
         out.columns("ECU", "answer")
         for profile in profiles:
@@ -55,7 +56,7 @@ def run_functional(args: argparse.Namespace) -> int:
             )
             out.row(profile.name, answer.hex(" "))
         if not answers:
-            raise ResponseTimeoutError(f"no ECU answered the functional request {request.hex(' ')}")
+            raise ResponseTimeoutError(request[0], "P2", p2, "functional", detail="no ECU answered")
         if any(a[:1] == bytes((NEGATIVE_RESPONSE,)) for a in answers.values()):
             code = ExitCode.NEGATIVE_RESPONSE
             out.set("ok", False)

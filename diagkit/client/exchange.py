@@ -20,11 +20,12 @@ from collections.abc import Callable
 from logging import DEBUG, INFO
 from time import monotonic
 
-from diagkit.client.errors import NrcError, transport_error
+from diagkit.client.errors import NrcError
 from diagkit.client.timing import Recv, Timing, await_final_response, describe_mismatch, is_stray
 from diagkit.codes import NEGATIVE_RESPONSE_SID, POSITIVE_RESPONSE_OFFSET, service_name
 from diagkit.connection import TransportConnection
 from diagkit.connection import logger as _connection_logger
+from diagkit.errormap import Context, translate
 from diagkit.errors import (
     ConfigurationError,
     DiagkitError,
@@ -126,7 +127,7 @@ class Exchange:
                 raise
             except OSError as exc:
                 self._stale = True
-                failure = transport_error(exc, connection.name)
+                failure = translate(exc, "exchange", Context(address=connection.name))
                 if info:
                     self._log(sid, start, type(failure).__name__)
                 raise failure from exc

@@ -18,7 +18,7 @@ from diagkit.codes import service_name
 from diagkit.errors import ConfigurationError
 from diagkit.transport.base import Transport
 
-logger = logging.getLogger("diagkit.client")
+logger = logging.getLogger(__name__)
 
 
 class FunctionalGroup:

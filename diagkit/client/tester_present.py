@@ -14,12 +14,10 @@ import time
 from typing import Protocol
 
 from diagkit.client.exchange import Exchange
+from diagkit.codes import SUPPRESS_POSITIVE_RESPONSE, ServiceId
 from diagkit.errors import ConfigurationError, DiagkitError
 
 logger = logging.getLogger(__name__)
-
-TESTER_PRESENT = 0x3E
-SUPPRESS_BIT = 0x80
 
 
 class Sender(Protocol):
@@ -90,7 +88,9 @@ class TesterPresentKeeper:
 
     def send_once(self) -> None:
         """Send one TesterPresent now, under the exchange lock."""
-        payload = bytes((TESTER_PRESENT, SUPPRESS_BIT if self.suppress else 0x00))
+        payload = bytes(
+            (ServiceId.TesterPresent, SUPPRESS_POSITIVE_RESPONSE if self.suppress else 0)
+        )
         exchange = self.exchange
         with exchange.lock:
             if self.functional is not None:

@@ -20,7 +20,7 @@ from udsoncan.typing import ClientConfig
 
 from diagkit.client.exchange import Exchange
 from diagkit.client.timing import Timing
-from diagkit.errors import ConfigurationError
+from diagkit.errors import ConfigurationError, ResponseTimeoutError
 
 # udsoncan formats and logs each step (and logs every NRC as an ERROR); diagkit logs every
 # exchange itself, so udsoncan's lines go to a logger outside the hierarchy that drops them.
@@ -85,8 +85,10 @@ class UdsClient(Client):
         wait = not suppressed or spr.wait_nrc
         try:
             pdu = self.exchange.request(payload, suppress=not wait, timing=timing)
-        except TimeoutError:
-            if suppressed:  # no news is good news when the positive answer was suppressed
+        except ResponseTimeoutError:
+            # No news is good news when the positive answer was suppressed; only the ECU's
+            # silence means that: a transport timeout (no flow control...) is a dead channel.
+            if suppressed:
                 return None
             raise
         if pdu is None or suppressed:

@@ -9,17 +9,17 @@ PDUs are never truncated silently, and OS errors become diagkit errors that say 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import math
 import os
 import socket
 from types import TracebackType
 
+from diagkit.errormap import Context, Operation, error_for, translate
 from diagkit.errors import (
     ConfigurationError,
-    TransferError,
     TransportClosedError,
-    TransportUnavailableError,
 )
 from diagkit.transport.address import Address, TargetAddressType
 from diagkit.transport.options import (
@@ -42,7 +42,6 @@ from diagkit.transport.options import (
     require_u8,
     require_u32_ns,
 )
-from diagkit.transport.oserror import Context, Operation, translate
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +90,10 @@ class IsoTpSocket:
     def __init__(self, timeout: float | None = None) -> None:
         timeout = _check_timeout(timeout)
         if not hasattr(socket, "CAN_ISOTP") or not hasattr(socket, "AF_CAN"):
-            raise TransportUnavailableError(
+            raise error_for(
+                errno.EPROTONOSUPPORT,
                 "this Python has no socket.CAN_ISOTP: kernel ISO-TP sockets need Linux and "
-                "Python 3.7+ built with CAN support; use the userspace backend elsewhere"
+                "Python 3.7+ built with CAN support; use the userspace backend elsewhere",
             )
         try:
             self._socket = _open_kernel_socket()
@@ -471,10 +471,11 @@ class IsoTpSocket:
                 return None
             raise translate(exc, "recv", self._context()) from exc
         if len(data) > size:
-            raise TransferError(
+            raise error_for(
+                errno.EMSGSIZE,
                 f"recv on {self._interface}: received a PDU larger than {size} bytes; it was "
                 "truncated and is dropped: raise max_pdu_size (the kernel's own limit is the "
-                "can-isotp module parameter max_pdu_size)"
+                "can-isotp module parameter max_pdu_size)",
             )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("recv on %s %d bytes: %s", self._interface, len(data), data.hex())

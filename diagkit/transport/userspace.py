@@ -4,8 +4,9 @@ Segmentation, flow control and the N_Bs/N_Cr timers are python-can-isotp's maint
 notifier-driven stack (``isotp.NotifierBasedCanStack``); this module maps diagkit's
 :class:`~diagkit.transport.address.Address` and
 :class:`~diagkit.transport.options.SocketOptions` onto it in one function
-(:func:`stack_settings`), owns the stack's threads and (optionally) the bus, and turns the stack's
-errors into diagkit errors instead of leaving them in a log line.
+(:func:`stack_settings`), owns the stack's threads and (optionally) the bus, and raises the stack's
+errors instead of leaving them in a log line, mapped by :mod:`diagkit.errormap` to the class and
+errno the kernel backend gives the same event.
 """
 
 from __future__ import annotations
@@ -21,15 +22,8 @@ from typing import Any, ClassVar
 import can
 import isotp
 
-from diagkit.errors import (
-    ConfigurationError,
-    InterfaceError,
-    TransferError,
-    TransportClosedError,
-    TransportError,
-    TransportTimeoutError,
-    TransportUnavailableError,
-)
+from diagkit.errormap import bus_open_error, stack_error
+from diagkit.errors import ConfigurationError, DiagkitError, TransportClosedError
 from diagkit.transport.address import Address, AddressingMode, TargetAddressType
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
@@ -264,17 +258,8 @@ def open_bus(config: TransportConfig) -> can.BusABC:
     )
     try:
         return can.Bus(**kwargs)
-    except (can.CanInterfaceNotImplementedError, ImportError) as exc:
-        raise TransportUnavailableError(
-            f"{where} is not available on this machine: {exc} (python-can interfaces: "
-            f"{', '.join(sorted(can.VALID_INTERFACES))})"
-        ) from exc
-    except can.CanInitializationError as exc:
-        raise InterfaceError(f"cannot open {where}: {exc}") from exc
-    except (can.CanError, OSError) as exc:
-        raise InterfaceError(f"cannot open {where}: {exc}") from exc
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"bad python-can arguments for {where}: {exc}") from exc
+    except (can.CanError, OSError, ImportError, TypeError, ValueError) as exc:
+        raise bus_open_error(exc, where) from exc
 
 
 class _SharedNotifier:
@@ -403,7 +388,7 @@ class UserspaceTransport(Transport):
         try:
             stack.start()
         except RuntimeError as exc:
-            raise TransportError(f"the python-can-isotp stack did not start: {exc}") from exc
+            raise stack_error(exc, f"the python-can-isotp stack did not start: {exc}") from exc
 
     def _guard_txfn(self, txfn: isotp.TransportLayerLogic.TxFn) -> isotp.TransportLayerLogic.TxFn:
         """Keep a failing ``bus.send`` from killing the stack thread; report it at ``send``."""
@@ -440,16 +425,17 @@ class UserspaceTransport(Transport):
             except isotp.BlockingSendTimeout as exc:
                 stack.stop_sending()
                 self._check_open()
-                raise TransportTimeoutError(
+                raise stack_error(
+                    exc,
                     f"sending {len(data)} bytes on {self.address} did not complete within "
-                    f"{wait} s{self._fc_hint(len(data))}"
+                    f"{wait} s{self._fc_hint(len(data))}",
                 ) from exc
             except isotp.BlockingSendFailure as exc:
                 self._check_open()
                 self._tx_error_event.wait(TX_ERROR_GRACE)
                 raise self._send_failure(len(data), self._tx_error) from (self._tx_error or exc)
             except (ValueError, RuntimeError) as exc:
-                raise TransportError(f"python-can-isotp refused the PDU: {exc}") from exc
+                raise stack_error(exc, f"python-can-isotp refused the PDU: {exc}") from exc
             if self._tx_error is not None:
                 raise self._send_failure(len(data), self._tx_error) from self._tx_error
         if logger.isEnabledFor(logging.DEBUG):
@@ -482,27 +468,32 @@ class UserspaceTransport(Transport):
             return " (the bus did not take the frame)"
         return f" (no flow control arrived on rx id 0x{self.address.rx_id:X})"
 
-    def _send_failure(self, size: int, cause: Exception | None) -> TransportError:
+    def _send_failure(self, size: int, cause: Exception | None) -> DiagkitError:
+        """The error for a failed send; its class and errno come from :mod:`diagkit.errormap`."""
         addr = self.address
         if isinstance(cause, isotp.FlowControlTimeoutError):
-            return TransportTimeoutError(
+            text = (
                 f"no flow control from the receiver: sent a first frame of a {size}-byte PDU "
                 f"on tx id 0x{addr.tx_id:X}, no FC on rx id 0x{addr.rx_id:X} within "
                 f"{N_BS_TIMEOUT_MS / 1000:g} s (N_Bs); is the ECU there and the address right?"
             )
-        if isinstance(cause, isotp.OverflowError):
-            return TransferError(
+        elif isinstance(cause, isotp.OverflowError):
+            text = (
                 f"the receiver answered flow control Overflow on rx id 0x{addr.rx_id:X}: "
                 f"a {size}-byte PDU is more than it can take"
             )
-        if isinstance(cause, (isotp.UnsupportedWaitFrameError, isotp.MaximumWaitFrameReachedError)):
-            return TransferError(
+        elif isinstance(
+            cause, (isotp.UnsupportedWaitFrameError, isotp.MaximumWaitFrameReachedError)
+        ):
+            text = (
                 f"too many flow control WAIT frames on rx id 0x{addr.rx_id:X} (wftmax "
                 f"{self._settings.params['wftmax']}): {cause}"
             )
-        if isinstance(cause, (can.CanError, OSError)):
-            return TransportError(f"the CAN bus refused a frame of the {size}-byte PDU: {cause}")
-        return TransferError(f"sending {size} bytes on {addr} failed: {cause or 'unknown cause'}")
+        elif isinstance(cause, (can.CanError, OSError)):
+            text = f"the CAN bus refused a frame of the {size}-byte PDU: {cause}"
+        else:
+            text = f"sending {size} bytes on {addr} failed: {cause or 'unknown cause'}"
+        return stack_error(cause, text)
 
     def recv(self, timeout: float) -> bytes | None:
         """The next received PDU, or ``None`` after ``timeout`` seconds without one."""
@@ -526,13 +517,14 @@ class UserspaceTransport(Transport):
         if not self._rx_errors:
             return
         error = self._rx_errors.popleft()
-        raise TransferError(
+        raise stack_error(
+            error,
             f"a reception on rx id 0x{self.address.rx_id:X} broke off: {error}"
             + (
                 f" (no consecutive frame within {N_CR_TIMEOUT_MS / 1000:g} s, N_Cr)"
                 if isinstance(error, isotp.ConsecutiveFrameTimeoutError)
                 else ""
-            )
+            ),
         ) from error
 
     def _on_stack_error(self, error: Exception) -> None:

@@ -55,7 +55,7 @@ def test_a_send_error_without_wait_tx_done_surfaces_at_the_next_recv(classic_ifa
         tester.bind(classic_iface, TESTER)
         assert tester.send(bytes(64)) == 64  # returns at once, transfer still pending
         started = time.monotonic()
-        with pytest.raises(TransferError, match="earlier send") as info:
+        with pytest.raises(TransportTimeoutError, match="earlier send") as info:
             tester.recv()
         assert time.monotonic() - started < 2 * 3.0
         assert isinstance(info.value.__cause__, OSError)
@@ -70,13 +70,13 @@ def test_recv_returns_none_within_its_timeout(classic_iface: str) -> None:
     assert 0.95 < elapsed < 2 * 1.0
 
 
-def test_consecutive_frames_that_stop_are_a_transfer_error(classic_iface: str) -> None:
+def test_consecutive_frames_that_stop_are_a_timeout(classic_iface: str) -> None:
     with KernelTransport(classic_iface, ECU) as ecu, sniffer(classic_iface) as raw:
         raw.send(0x7E0, bytes.fromhex("1014000102030405"))  # FF of 20 bytes, then nothing
         # a raw socket does not see its own frames: the first one seen is the ECU's FC
         assert [repr(f) for f in raw.wait_for(1)] == ["7E8#300000"]
         started = time.monotonic()
-        with pytest.raises(TransferError, match="broke off") as info:
+        with pytest.raises(TransportTimeoutError, match="broke off") as info:
             ecu.recv(timeout=3.0)
         assert time.monotonic() - started < 3.0
         assert isinstance(info.value.__cause__, OSError)

@@ -12,6 +12,7 @@ from udsoncan.exceptions import TimeoutException
 
 from diagkit.connection import TransportConnection
 from diagkit.errors import (
+    InterfaceError,
     TransferError,
     TransportClosedError,
     TransportError,
@@ -94,10 +95,10 @@ def test_transport_errors_surface_even_when_udsoncan_asks_for_no_exception(
 @pytest.mark.parametrize(
     ("os_error", "expected"),
     [
-        (OSError(errno.ECOMM, "Communication error on send"), TransferError),
+        (OSError(errno.ECOMM, "Communication error on send"), TransportTimeoutError),
         (OSError(errno.EILSEQ, "Invalid or incomplete multibyte"), TransferError),
         (TimeoutError(errno.ETIMEDOUT, "Connection timed out"), TransportTimeoutError),
-        (OSError(errno.ENETDOWN, "Network is down"), TransportError),
+        (OSError(errno.ENETDOWN, "Network is down"), InterfaceError),
     ],
 )
 def test_raw_os_errors_of_a_foreign_transport_become_diagkit_errors(

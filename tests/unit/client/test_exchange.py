@@ -9,7 +9,7 @@ import pytest
 
 from diagkit.client import EcuClient, Timing
 from diagkit.client.timing import await_final_response
-from diagkit.errors import TransferError, TransportError, TransportTimeoutError
+from diagkit.errors import InterfaceError, TransferError, TransportError, TransportTimeoutError
 from diagkit.transport.memory import MemoryTransport
 
 VIN_REQUEST = b"\x22\xf1\x90"
@@ -53,9 +53,10 @@ def connection_level(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFi
 @pytest.mark.parametrize(
     ("os_error", "expected"),
     [
-        (OSError(errno.ECOMM, "Communication error on send"), TransferError),
+        (OSError(errno.ECOMM, "Communication error on send"), TransportTimeoutError),
+        (OSError(errno.EILSEQ, "Invalid or incomplete multibyte"), TransferError),
         (TimeoutError(errno.ETIMEDOUT, "Connection timed out"), TransportTimeoutError),
-        (OSError(errno.ENETDOWN, "Network is down"), TransportError),
+        (OSError(errno.ENETDOWN, "Network is down"), InterfaceError),
     ],
 )
 @pytest.mark.parametrize("where", ["send", "recv"])

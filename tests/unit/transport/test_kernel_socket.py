@@ -420,22 +420,23 @@ def test_recv_with_explicit_size(sock: IsoTpSocket, fake: FakeKernelSocket) -> N
 
 
 @pytest.mark.parametrize(
-    ("code", "words"),
+    ("code", "kind", "words"),
     [
-        (errno.ETIMEDOUT, "broke off"),
-        (errno.EILSEQ, "wrong sequence number"),
-        (errno.EBADMSG, "padding check"),
+        (errno.ETIMEDOUT, TransportTimeoutError, "broke off"),  # N_Cr: an ISO-TP timer
+        (errno.EILSEQ, TransferError, "wrong sequence number"),
+        (errno.EBADMSG, TransferError, "padding check"),
     ],
 )
 def test_recv_transfer_errors(
-    sock: IsoTpSocket, fake: FakeKernelSocket, code: int, words: str
+    sock: IsoTpSocket, fake: FakeKernelSocket, code: int, kind: type[Exception], words: str
 ) -> None:
     sock.bind("vcan0", NORMAL)
     error = os_error(code)
     fake.inbox.append(error)
-    with pytest.raises(TransferError, match=words) as info:
+    with pytest.raises(kind, match=words) as info:
         sock.recv()
     assert info.value.__cause__ is error
+    assert isinstance(info.value, OSError) and info.value.errno == code
 
 
 @pytest.mark.parametrize("value", [0, -1, 1025 * 1024 + 1, True])

@@ -6,6 +6,7 @@ written out here by hand from ISO 15765-2 (N_PCI SF 0x0L / FF 0x1L LL / CF 0x2N 
 
 from __future__ import annotations
 
+import errno
 import itertools
 import threading
 import time
@@ -429,8 +430,9 @@ def test_a_reception_that_stops_is_raised_by_the_next_recv(
     transport = make_transport()
     ecu.send(frame(0x7E8, "1014000102030405"))
     expect(ecu)  # our flow control
-    with pytest.raises(TransferError, match="N_Cr"):
+    with pytest.raises(TransportTimeoutError, match="N_Cr") as info:
         transport.recv(5.0)
+    assert info.value.errno == errno.ETIMEDOUT  # as the kernel reports it
     assert transport.recv(0.05) is None
 
 
