@@ -97,7 +97,8 @@ def stack_settings(
     """Map an address and kernel-style socket options onto python-can-isotp's address and params.
 
     Raises :class:`ConfigurationError` naming every option the userspace stack cannot honour.
-    Honoured: LISTEN_MODE, TX_PADDING/txpad, RX_PADDING (accepted, nothing to check without
+    Honoured: LISTEN_MODE, TX_PADDING/txpad (frames padded as the kernel pads them, CAN FD
+    ones to at least 8 bytes), RX_PADDING (accepted, nothing to check without
     CHK_PAD_*), FORCE_TXSTMIN/tx_stmin_ns, WAIT_TX_DONE (send always waits), SF_BROADCAST,
     DYN_FC_PARMS (the stack always follows every FC), bs, stmin, wftmax, CAN FD tx_dl and
     CANFD_BRS, and ``max_pdu_size`` as the largest PDU accepted.
@@ -134,6 +135,8 @@ def stack_settings(
         "stmin": options.flow_control.stmin,
         "wftmax": options.flow_control.wftmax,
         "tx_padding": general.txpad if flags & Flags.TX_PADDING else None,
+        # As the kernel: padded CAN FD frames are at least 8 bytes, not just a valid FD length.
+        "tx_data_min_length": 8 if flags & Flags.TX_PADDING else None,
         "can_fd": options.link_layer.mtu == LinkLayerProtocol.CAN_FD,
         "tx_data_length": options.link_layer.tx_dl,
         "bitrate_switch": bool(tx_flags & CANFD_BRS),

@@ -190,7 +190,7 @@ def test_functional_sender_needs_a_mode_with_a_functional_id(
 
 
 def test_porting_facade_exports_the_python_can_isotp_names() -> None:
-    assert isotp.socket is IsoTpSocket
+    assert isotp.socket.flags is IsoTpSocket.flags
     assert int(isotp.socket.flags.TX_PADDING) == 0x4
     assert isotp.Address is Address
     assert isotp.AddressingMode.Normal_11bits.value == 0
