@@ -76,8 +76,8 @@ class Exchange:
         ``suppress`` means no answer is awaited (the SPR bit is the caller's business).
         ``echo`` is how many request bytes after the SID the positive answer repeats (ISO
         14229-1: the DID, the routine control type and id...); answers repeating others belong
-        to other requests and are dropped. Raises :class:`~diagkit.client.errors.NrcError` on
-        a negative response, :class:`~diagkit.client.errors.TimerExpiredError` when
+        to other requests and are dropped. Raises :class:`~diagkit.errors.NegativeResponseError` on
+        a negative response, :class:`~diagkit.errors.ResponseTimeoutError` when
         P2/P2*/overall expires, :class:`~diagkit.errors.InvalidResponseError` for a malformed
         answer or when only answers to other requests came.
         """

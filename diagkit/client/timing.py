@@ -13,12 +13,18 @@ from dataclasses import dataclass, replace
 from typing import NoReturn
 
 from diagkit.client.errors import Timer, TimerExpiredError
-from diagkit.codes import NEGATIVE_RESPONSE_SID, Nrc, ServiceId, service_name
+from diagkit.codes import (
+    NEGATIVE_RESPONSE_SID,
+    POSITIVE_RESPONSE_OFFSET,
+    Nrc,
+    ServiceId,
+    service_name,
+)
 from diagkit.errors import ConfigurationError, InvalidResponseError
 
 RESPONSE_PENDING = int(Nrc.requestCorrectlyReceivedResponsePending)
 _TESTER_PRESENT = int(ServiceId.TesterPresent)
-_TESTER_PRESENT_RESPONSE = _TESTER_PRESENT + 0x40
+_TESTER_PRESENT_RESPONSE = _TESTER_PRESENT + POSITIVE_RESPONSE_OFFSET
 
 Recv = Callable[[float], "bytes | None"]
 
@@ -109,7 +115,7 @@ def await_final_response(
     deadline = start + budget
     wait = budget if limit is None or budget < limit else limit
     pendings = 0
-    positive = sid + 0x40
+    positive = sid + POSITIVE_RESPONSE_OFFSET
     end = 1 + len(echo)
     foreign: list[bytes] | None = None
     while True:
@@ -157,10 +163,11 @@ def is_stray(pdu: bytes, sid: int) -> bool:
 
 def describe_mismatch(pdu: bytes, sid: int, echo: bytes = b"") -> str:
     """Why ``pdu`` does not answer request ``sid`` (with ``echo``), in ISO 14229-1's terms."""
-    if pdu and pdu[0] == sid + 0x40 and echo:
+    if pdu and pdu[0] == sid + POSITIVE_RESPONSE_OFFSET and echo:
         return f"{echo.hex(' ')} not echoed in {pdu.hex(' ')}"
     return (
-        f"expected a response starting 0x{sid + 0x40:02X} or 7F {sid:02X}, got {pdu.hex(' ')}"
+        f"expected a response starting 0x{sid + POSITIVE_RESPONSE_OFFSET:02X} or 7F {sid:02X}, "
+        f"got {pdu.hex(' ')}"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-from diagkit.codes import POSITIVE_RESPONSE_OFFSET, Nrc, ServiceId
+from diagkit.codes import POSITIVE_RESPONSE_OFFSET, SUPPRESS_POSITIVE_RESPONSE, Nrc, ServiceId
 from diagkit.sim.faults import Fault, Faults
 from diagkit.sim.reply import Emission, Reply, answer_time, negative, schedule
 from diagkit.sim.services import HANDLERS, WITH_SUBFUNCTION
@@ -80,7 +80,7 @@ def _serve(request: bytes, spec: SimEcuSpec, state: SimState, now: float) -> Rep
         reply = negative(sid, Nrc.incorrectMessageLengthOrInvalidFormat)
     else:
         reply = handler(request, spec, state, now)
-        if sid in WITH_SUBFUNCTION and request[1] & 0x80:
+        if sid in WITH_SUBFUNCTION and request[1] & SUPPRESS_POSITIVE_RESPONSE:
             reply = dataclasses.replace(reply, suppress_positive=True)
     return reply if fault is None else _deliver(fault, reply, sid)
 

@@ -11,7 +11,6 @@ import itertools
 import can
 import pytest
 
-from diagkit.transport.base import Transport
 from diagkit.transport.userspace import UserspaceTransport
 from tests.contract.wire_frames import ECU, TESTER, WIRE_CASES, WireCase, candump
 
@@ -21,7 +20,7 @@ _channels = itertools.count()
 
 
 @pytest.mark.parametrize("case", WIRE_CASES)
-def test_userspace_frames_on_the_wire(case: WireCase, leak_check: list[Transport]) -> None:
+def test_userspace_frames_on_the_wire(case: WireCase) -> None:
     channel = f"wire-{next(_channels)}"
     sniff = can.Bus(interface="virtual", channel=channel)
     try:
@@ -39,7 +38,6 @@ def test_userspace_frames_on_the_wire(case: WireCase, leak_check: list[Transport
                 own_bus=True,
             ) as ecu,
         ):
-            leak_check.extend((tester, ecu))
             tester.send(case.request)
             assert ecu.recv(RECV) == case.request
         seen: list[str] = []

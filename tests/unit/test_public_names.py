@@ -215,9 +215,6 @@ def test_the_tester_present_and_suppress_bit_constants_are_defined_only_in_codes
 
 
 # Being reworked in another change; their loggers keep the shared "diagkit.client" name there.
-LITERAL_LOGGER_PENDING = {"client/client.py", "client/exchange.py"}
-
-
 def test_loggers_are_named_after_their_module() -> None:
     for path in _sources():
         where = str(path.relative_to(PACKAGE))
@@ -228,6 +225,5 @@ def test_loggers_are_named_after_their_module() -> None:
                 and node.func.attr == "getLogger"
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
-                and where not in LITERAL_LOGGER_PENDING
             ):
                 pytest.fail(f"{where}:{node.lineno}: logging.getLogger({node.args[0].value!r})")
