@@ -30,8 +30,7 @@ from diagkit.profile import (
 from diagkit.profile.model import Backend
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
-from diagkit.transport.factory import open_transport
-from diagkit.transport.options import Flags
+from diagkit.transport.factory import open_functional, open_transport
 
 if TYPE_CHECKING:
     import can
@@ -140,54 +139,7 @@ def open_client(
 
 def open_functional_sender(config: TransportConfig, physical: Transport) -> Sender:
     """A transmit-only sender on the profile's functional address, for its backend."""
-    if config.functional_address is None:
-        raise ConfigurationError(
-            "functional requests need a functional address (addressing.functional_txid "
-            "or addressing.functional_target_address in the profile)"
-        )
-    if config.backend == "kernel":
-        from diagkit.transport.kernel import functional_sender  # noqa: PLC0415 (Linux only)
-
-        return functional_sender(config.interface, config.functional_address, config.options)
-    if config.backend == "userspace":
-        from diagkit.transport.userspace import UserspaceTransport  # noqa: PLC0415
-
-        if not isinstance(physical, UserspaceTransport):
-            raise ConfigurationError("a userspace functional sender needs a userspace transport")
-        general = config.options.general
-        broadcast = dataclasses.replace(
-            config.options,
-            general=dataclasses.replace(general, optflag=general.optflag | Flags.SF_BROADCAST),
-        )
-        return _TransmitOnly(
-            UserspaceTransport(
-                physical.bus,
-                config.functional_address,
-                broadcast,
-                send_timeout=config.send_timeout,
-                max_pdu_size=config.max_pdu_size,
-            )
-        )
-    raise ConfigurationError(
-        f"backend {config.backend!r} has no functional sender; pass one to EcuClient directly"
-    )
-
-
-class _TransmitOnly:
-    """A transport used only to send: what it receives (the ECU's answers, which the physical
-    channel reads) is dropped after each send so it cannot pile up."""
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    def send(self, pdu: bytes, /) -> object:
-        self._transport.send(pdu)
-        while self._transport.recv(0.0) is not None:
-            pass
-        return None
-
-    def close(self) -> None:
-        self._transport.close()
+    return open_functional(config, physical)
 
 
 def open_functional_group(
