@@ -42,7 +42,7 @@ def open_transport(config: TransportConfig, *, bus: can.BusABC | None = None) ->
     backend = registry.get(config.backend)
     if bus is not None:
         if backend.open_on_bus is None:
-            takers = [b for b in registry.names() if registry.get(b).open_on_bus is not None]
+            takers = [b.name for b in registry.loaded() if b.open_on_bus is not None]
             raise ConfigurationError(
                 f"bus= is for the {' or '.join(takers)} backend; the {backend.name} backend "
                 f"opens its own channel on interface {config.interface!r}"

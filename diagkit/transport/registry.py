@@ -111,7 +111,8 @@ def unregister(name: str) -> None:
 def names(*, opens_from_config: bool = False) -> list[str]:
     """Every backend name, registered or published as an entry point, in preference order.
 
-    diagkit's own come first (kernel, userspace, memory), then the others sorted. With
+    diagkit's own come first (kernel, userspace, memory), then those registered in code in
+    their order, then entry points not loaded yet, sorted. With
     ``opens_from_config``, only those :func:`open_transport` can open (what a command line
     offers); entry-point backends count as such until loaded.
     """
@@ -121,6 +122,13 @@ def names(*, opens_from_config: bool = False) -> list[str]:
     order = [n for n in registered if registered[n].opens_from_config or not opens_from_config]
     order += sorted({ep.name for ep in _entry_points()} - set(registered))
     return order
+
+
+def loaded() -> list[TransportBackend]:
+    """The backends registered or loaded so far, in preference order (imports no plugin)."""
+    _load_builtins()
+    with _lock:
+        return list(_registry.values())
 
 
 def get(name: str) -> TransportBackend:

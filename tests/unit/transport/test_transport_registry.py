@@ -176,3 +176,20 @@ def test_importing_the_transport_package_loads_no_backend() -> None:
         "assert t.MemoryTransport.__module__ == 'diagkit.transport.memory'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_backend_registered_in_code_comes_after_the_builtins(plugin: Plugin) -> None:
+    in_code = registry.TransportBackend(name="acme_code", summary="", open=Plugin().open)
+    registry.register(in_code)
+    try:
+        assert registry.names() == ["kernel", "userspace", "memory", "acme_code", PLUGIN]
+        assert in_code in registry.loaded()
+        assert plugin.backend not in registry.loaded()  # the entry point is not imported yet
+    finally:
+        registry.unregister("acme_code")
+
+
+def test_a_bus_is_refused_by_a_backend_that_opens_its_own() -> None:
+    config = TransportConfig(interface="vcan0", address=ECU)
+    with pytest.raises(ConfigurationError, match="bus= is for the userspace backend"):
+        open_transport(config, bus=object())  # type: ignore[arg-type]
