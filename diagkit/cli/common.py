@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from diagkit.errors import ConfigurationError
+from diagkit.transport import registry
 
 if TYPE_CHECKING:
     from diagkit.profile import Bench, EcuProfile
 
-BACKENDS = ("kernel", "userspace", "memory")
+
+def backend_choices() -> list[str]:
+    """What --backend offers: every backend a command line can open, then ``auto``.
+
+    Backends whose channels are only built in code (memory) are left out: from a command
+    line they could never reach an ECU.
+    """
+    return [*registry.names(opens_from_config=True), registry.AUTO]
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +27,11 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="ECU profile or bench file (YAML or JSON)")
     parser.add_argument("--ecu", help="the ECU's name, when FILE is a bench")
     parser.add_argument("--interface", help="CAN interface to use instead of the profile's")
-    parser.add_argument("--backend", choices=BACKENDS, help="transport backend to use instead")
+    parser.add_argument(
+        "--backend",
+        choices=backend_choices(),
+        help="transport backend to use instead (auto: the first that can serve the profile here)",
+    )
 
 
 def is_bench(path: Path) -> bool:
@@ -45,10 +57,19 @@ def load_profiles(args: argparse.Namespace) -> list[EcuProfile]:
         if args.ecu:
             raise ConfigurationError(f"--ecu {args.ecu}: {path} is a profile, not a bench file")
         profiles = [load_profile(path)]
-    return [
-        p.with_overrides(interface=args.interface, backend=cast(Any, args.backend))
-        for p in profiles
-    ]
+    chosen = [p.with_overrides(interface=args.interface) for p in profiles]
+    if args.backend is None:
+        return chosen
+    return [p.with_overrides(backend=resolve_backend(p, args.backend)) for p in chosen]
+
+
+def resolve_backend(profile: EcuProfile, backend: str) -> str:
+    """``backend``, or for ``auto`` the first registered one that can serve ``profile`` here."""
+    if backend != registry.AUTO:
+        return backend
+    from diagkit.profile import transport_config  # noqa: PLC0415
+
+    return registry.choose(transport_config(profile)).name
 
 
 def load_one_profile(args: argparse.Namespace) -> EcuProfile:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from diagkit.errors import DiagkitError
+from diagkit.transport import registry
+from diagkit.transport.address import Address
+from diagkit.transport.config import TransportConfig
 
 if TYPE_CHECKING:
     from diagkit.client import EcuClient
@@ -36,7 +38,7 @@ _T = TypeVar("_T")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--transport",
-        choices=("auto", "kernel", "userspace", "memory"),
+        choices=(registry.AUTO, *registry.names()),
         default="auto",
         help="auto: kernel if a vcan interface is up, else userspace, else memory",
     )
@@ -45,33 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=run)
 
 
-def kernel_available(interface: str) -> str | None:
-    """None when a kernel ISO-TP socket can be used on ``interface``, else why not."""
-    if not hasattr(socket, "CAN_ISOTP"):
-        return "this Python has no socket.CAN_ISOTP (Linux only)"
-    try:
-        socket.socket(socket.AF_CAN, socket.SOCK_DGRAM, socket.CAN_ISOTP).close()
-    except OSError as exc:
-        return f"the kernel has no CAN ISO-TP ({exc.strerror})"
-    flags = Path(f"/sys/class/net/{interface}/flags")
-    if not flags.exists():
-        return f"no interface {interface}"
-    if not int(flags.read_text(), 16) & 0x1:
-        return f"{interface} is down"
-    return None
-
-
 def choose_transport(wanted: str, interface: str) -> tuple[str, str]:
-    """The backend to use and a sentence saying why."""
-    if wanted != "auto":
+    """The backend to use and a sentence saying why (the registry's checks decide ``auto``)."""
+    if wanted != registry.AUTO:
         return wanted, "chosen with --transport"
-    why_not = kernel_available(interface)
+    probe = TransportConfig(interface=interface, address=Address(txid=0x7E0, rxid=0x7E8))
+    why_not = registry.get("kernel").unavailable(probe)
     if why_not is None:
         return "kernel", f"the kernel's CAN_ISOTP sockets on {interface}"
-    try:
-        import can  # noqa: F401, PLC0415
-        import isotp  # noqa: F401, PLC0415
-    except ImportError:
+    if registry.get("userspace").unavailable(probe) is not None:
         return "memory", f"in memory ({why_not}; python-can is not installed)"
     return "userspace", f"userspace ISO-TP on python-can's virtual bus ({why_not})"
 
@@ -129,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     if backend == "kernel":
         profile = profile.with_overrides(backend="kernel", interface=args.interface)
     elif backend != profile.backend:
-        profile = profile.with_overrides(backend=backend)  # type: ignore[arg-type]
+        profile = profile.with_overrides(backend=backend)
     console.print(f"[bold]diagkit demo[/]: simulated ECU [cyan]{profile.name}[/] over {why}")
     environ = {KEY_ENV: DEMO_KEY, **os.environ}
     started = time.perf_counter()

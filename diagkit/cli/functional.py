@@ -74,7 +74,7 @@ def functional_group(
 ) -> Iterator[FunctionalGroup]:
     """A functional group over ``profiles``' ECUs: real ones, or simulated in this process."""
     from diagkit.client import FunctionalGroup  # noqa: PLC0415
-    from diagkit.client.factory import timing_of  # noqa: PLC0415
+    from diagkit.client.settings import client_settings  # noqa: PLC0415
 
     if not simulated:
         from diagkit.client.factory import open_functional_group  # noqa: PLC0415
@@ -100,7 +100,7 @@ def functional_group(
             receivers[profile.name] = client_end
             senders.append(sender_end)
         stack.enter_context(server.start())
-        timings = [timing_of(p) for p in profiles]
+        timings = [client_settings(p).timing for p in profiles]
         from diagkit.client import Timing  # noqa: PLC0415
 
         timing = Timing(

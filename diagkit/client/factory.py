@@ -1,9 +1,10 @@
-"""Open ECU clients (and functional groups) from profiles: the only wiring of profile to client.
+"""Open ECU clients (and functional groups) from profiles, with the settings they compile to.
 
 ``open_client("profiles/engine.yaml")``, ``open_client(profile)`` or
-``open_client(("bench.yaml", "engine"))`` validate the profile, open its transport with the
-backend it names (or the one given), and configure the client from it alone: DID codecs,
-security algorithms (through :mod:`diagkit.security`), timing, formats, tester present.
+``open_client("bench.yaml", ecu="engine")`` validate the profile, open its transport with the
+backend it names (or the one given) through :mod:`diagkit.transport.registry`, and configure
+the client from :func:`~diagkit.client.settings.client_settings` alone: DID codecs, security
+algorithms (through :mod:`diagkit.security`), timing, formats, tester present.
 """
 
 from __future__ import annotations
@@ -13,122 +14,101 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from diagkit import security
 from diagkit.client.client import EcuClient, KeepAlive
 from diagkit.client.functional import FunctionalGroup
+from diagkit.client.settings import ClientSettings, client_settings
 from diagkit.client.tester_present import Sender
 from diagkit.client.timing import Timing
 from diagkit.errors import ConfigurationError
-from diagkit.profile import (
-    Bench,
-    EcuProfile,
-    load_bench,
-    load_profile,
-    transport_config,
-    udsoncan_config,
-)
-from diagkit.profile.model import Backend
+from diagkit.profile import Bench, EcuProfile, load_bench, load_profile
 from diagkit.transport.base import Transport
-from diagkit.transport.config import TransportConfig
-from diagkit.transport.factory import open_transport
-from diagkit.transport.options import Flags
+from diagkit.transport.factory import open_functional, open_transport
 
 if TYPE_CHECKING:
     import can
 
 PathLike = str | os.PathLike[str]
-Target = PathLike | EcuProfile | tuple[PathLike, str]
+Target = PathLike | EcuProfile | Bench | tuple[PathLike, str]
 
 
 def load_target(
-    target: Target, *, interface: str | None = None, backend: Backend | None = None
+    target: Target,
+    *,
+    ecu: str | None = None,
+    interface: str | None = None,
+    backend: str | None = None,
 ) -> EcuProfile:
-    """The profile ``target`` names: a profile file, a profile, or ``(bench file, ECU name)``."""
+    """The profile ``target`` names, with the overrides applied.
+
+    ``target`` is a profile file, a profile, or a bench (file or loaded) with ``ecu`` naming
+    one of its ECUs (``(bench file, ECU name)`` is the same as ``ecu=``). An unknown ECU is a
+    :class:`~diagkit.errors.ConfigurationError` listing the bench's ECUs.
+    """
+    if isinstance(target, tuple):
+        if ecu is not None:
+            raise ConfigurationError("give the ECU once: (bench, ecu) or ecu=, not both")
+        target, ecu = target
     if isinstance(target, EcuProfile):
+        if ecu is not None and ecu != target.name:
+            raise ConfigurationError(f"ecu={ecu!r} given with the profile of {target.name!r}")
         profile = target
-    elif isinstance(target, tuple):
-        bench_path, ecu = target
-        profile = load_bench(os.fspath(bench_path))[ecu]
+    elif ecu is not None or isinstance(target, Bench):
+        bench = target if isinstance(target, Bench) else load_bench(os.fspath(target))
+        profile = bench_ecu(bench, ecu)
     else:
         profile = load_profile(os.fspath(target))
     return profile.with_overrides(interface=interface, backend=backend)
 
 
-def timing_of(profile: EcuProfile) -> Timing:
-    """The client timing of the profile's ``uds:`` section.
-
-    Without a ``request_timeout`` in the file, nothing but P2 and P2* bounds a request, so any
-    number of 0x78 pendings can extend it (ISO 14229-2).
-    """
-    uds = profile.uds
-    return Timing(
-        p2=uds.p2,
-        p2_star=uds.p2_star,
-        request_timeout=uds.request_timeout,
-        use_server_timing=uds.use_server_timing,
-    )
-
-
-def keep_alive_of(profile: EcuProfile) -> KeepAlive:
-    """The tester-present settings of the profile's ``uds.tester_present`` section."""
-    tester = profile.uds.tester_present
-    return KeepAlive(
-        enabled=tester.enabled,
-        interval=tester.interval,
-        suppress=tester.suppress_positive_response,
-        functional=tester.addressing == "functional",
-    )
-
-
-def label_of(profile: EcuProfile, config: TransportConfig) -> str:
-    """How errors and logs name the ECU, e.g. ``engine can0 0x7E0/0x7E8``."""
-    address = config.address
-    width = 8 if address.is_29bit else 3
-    return (
-        f"{profile.name} {config.interface} 0x{address.tx_id:0{width}X}/0x{address.rx_id:0{width}X}"
-    )
+def bench_ecu(bench: Bench, ecu: str | None) -> EcuProfile:
+    """The profile of ECU ``ecu`` on ``bench`` (``None``: its only ECU); refusals list them."""
+    known = ", ".join(bench.ecus)
+    if ecu is None:
+        if len(bench.ecus) == 1:
+            return next(iter(bench.ecus.values()))
+        raise ConfigurationError(
+            f"bench {bench.name} has several ECUs: choose one with ecu= ({known})"
+        )
+    if ecu not in bench.ecus:
+        raise ConfigurationError(f"no ECU {ecu!r} on bench {bench.name} (ECUs: {known})")
+    return bench.ecus[ecu]
 
 
 def open_client(
     target: Target,
     *,
+    ecu: str | None = None,
     interface: str | None = None,
-    backend: Backend | None = None,
+    backend: str | None = None,
     transport: Transport | None = None,
     functional: Sender | None = None,
     bus: can.BusABC | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> EcuClient:
-    """An open, context-managed client for the ECU ``target`` describes.
+    """An open, context-managed client for the ECU ``target`` (and ``ecu``) describe.
 
-    ``interface``/``backend`` override the profile's (as a command line would). ``transport``
-    replaces the one the profile would open (e.g. a memory transport to a simulated ECU; the
-    client then owns it), ``functional`` the functional sender (without it, a given transport
-    keeps tester present physical). ``bus`` is a python-can bus for the userspace backend.
-    ``environ`` is where ``key_env`` security keys are read (default: the environment).
+    ``target``/``ecu`` are as in :func:`load_target`, e.g. ``open_client("bench.yaml",
+    ecu="engine")``. ``interface``/``backend`` override the profile's (as a command line
+    would). ``transport`` replaces the one the profile would open (e.g. a memory transport to a
+    simulated ECU; the client then owns it), ``functional`` the functional sender (without it,
+    a given transport keeps tester present physical). ``bus`` is a python-can bus for the
+    userspace backend. ``environ`` is where ``key_env`` security keys are read (default: the
+    environment).
     """
-    profile = load_target(target, interface=interface, backend=backend)
-    config = transport_config(profile)
-    uds_config = udsoncan_config(profile, algorithms=security.resolve, environ=environ)
-    keep_alive = keep_alive_of(profile)
+    profile = load_target(target, ecu=ecu, interface=interface, backend=backend)
+    settings = client_settings(profile, environ=environ)
+    keep_alive = settings.keep_alive
     own = transport is None
     if transport is None:
-        transport = open_transport(config, bus=bus)
+        transport = open_transport(settings.transport, bus=bus)
     try:
         if keep_alive.enabled and keep_alive.functional:
             if own or functional is not None:
-                functional = functional or open_functional_sender(config, transport)
+                functional = functional or open_functional(settings.transport, transport)
             else:  # a transport given without its functional sender: stay physical
                 keep_alive = dataclasses.replace(keep_alive, functional=False)
-        return EcuClient(
-            transport,
-            address=label_of(profile, config),
-            timing=timing_of(profile),
-            config=dict(uds_config),
-            keep_alive=keep_alive,
-            functional=functional,
-            did_names={did.name: did.id for did in profile.dids},
-            dtc_status_mask=profile.dtc.status_mask,
+        return client_from_settings(
+            settings, transport, keep_alive=keep_alive, functional=functional
         )
     except BaseException:
         if functional is not None:
@@ -138,63 +118,31 @@ def open_client(
         raise
 
 
-def open_functional_sender(config: TransportConfig, physical: Transport) -> Sender:
-    """A transmit-only sender on the profile's functional address, for its backend."""
-    if config.functional_address is None:
-        raise ConfigurationError(
-            "functional requests need a functional address (addressing.functional_txid "
-            "or addressing.functional_target_address in the profile)"
-        )
-    if config.backend == "kernel":
-        from diagkit.transport.kernel import functional_sender  # noqa: PLC0415 (Linux only)
-
-        return functional_sender(config.interface, config.functional_address, config.options)
-    if config.backend == "userspace":
-        from diagkit.transport.userspace import UserspaceTransport  # noqa: PLC0415
-
-        if not isinstance(physical, UserspaceTransport):
-            raise ConfigurationError("a userspace functional sender needs a userspace transport")
-        general = config.options.general
-        broadcast = dataclasses.replace(
-            config.options,
-            general=dataclasses.replace(general, optflag=general.optflag | Flags.SF_BROADCAST),
-        )
-        return _TransmitOnly(
-            UserspaceTransport(
-                physical.bus,
-                config.functional_address,
-                broadcast,
-                send_timeout=config.send_timeout,
-                max_pdu_size=config.max_pdu_size,
-            )
-        )
-    raise ConfigurationError(
-        f"backend {config.backend!r} has no functional sender; pass one to EcuClient directly"
+def client_from_settings(
+    settings: ClientSettings,
+    transport: Transport,
+    *,
+    keep_alive: KeepAlive | None = None,
+    functional: Sender | None = None,
+) -> EcuClient:
+    """The client ``settings`` describe, over ``transport`` (which it then owns)."""
+    return EcuClient(
+        transport,
+        address=settings.label,
+        timing=settings.timing,
+        config=settings.udsoncan,
+        keep_alive=keep_alive or settings.keep_alive,
+        functional=functional,
+        did_names=settings.did_names,
+        dtc_status_mask=settings.dtc_status_mask,
     )
-
-
-class _TransmitOnly:
-    """A transport used only to send: what it receives (the ECU's answers, which the physical
-    channel reads) is dropped after each send so it cannot pile up."""
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    def send(self, pdu: bytes, /) -> object:
-        self._transport.send(pdu)
-        while self._transport.recv(0.0) is not None:
-            pass
-        return None
-
-    def close(self) -> None:
-        self._transport.close()
 
 
 def open_functional_group(
     bench: PathLike | Bench,
     ecus: Sequence[str] | None = None,
     *,
-    backend: Backend | None = None,
+    backend: str | None = None,
     bus: can.BusABC | None = None,
 ) -> FunctionalGroup:
     """A functional group over the bench's ECUs (all, or those named), on one interface.
@@ -206,14 +154,16 @@ def open_functional_group(
     names = list(ecus) if ecus is not None else list(loaded.ecus)
     if not names:
         raise ConfigurationError("a functional group needs at least one ECU")
-    profiles = [loaded[name].with_overrides(backend=backend) for name in names]
-    configs = [transport_config(p) for p in profiles]
+    settings = [
+        client_settings(bench_ecu(loaded, name).with_overrides(backend=backend)) for name in names
+    ]
+    configs = [s.transport for s in settings]
     interfaces = {c.interface for c in configs}
     if len(interfaces) != 1:
         raise ConfigurationError(
             f"functional requests reach one bus; the ECUs are on {', '.join(sorted(interfaces))}"
         )
-    timings = [timing_of(p) for p in profiles]
+    timings = [s.timing for s in settings]
     timing = Timing(
         p2=max(t.p2 for t in timings),
         p2_star=max(t.p2_star for t in timings),
@@ -224,7 +174,7 @@ def open_functional_group(
     try:
         for name, config in zip(names, configs, strict=True):
             receivers[name] = open_transport(config, bus=bus)
-        sender = open_functional_sender(configs[0], receivers[names[0]])
+        sender = open_functional(configs[0], receivers[names[0]])
         return FunctionalGroup(sender, receivers, timing)
     except BaseException:
         if sender is not None:

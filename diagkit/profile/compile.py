@@ -1,14 +1,14 @@
-"""The two places a profile becomes something else: transport settings and udsoncan's config.
+"""Where a profile becomes something else: transport settings and udsoncan's client options.
 
-Nothing else in diagkit builds socket options or a udsoncan client config from a profile.
+Nothing else in diagkit builds socket options or udsoncan options from a profile; the client's
+whole configuration (these plus timing, tester present...) is assembled once, by
+:func:`diagkit.client.settings.client_settings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import cast
 
-import udsoncan.configs
 from udsoncan.typing import ClientConfig
 
 from diagkit.errors import ConfigurationError
@@ -161,39 +161,33 @@ def udsoncan_config(
     algorithms: AlgorithmResolver | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ClientConfig:
-    """udsoncan's client configuration for this ECU.
+    """The udsoncan client options this ECU's profile sets: formats, DTC sizes, DID codecs,
+    security.
 
-    ``algorithms`` looks security algorithms up by name (the security registry); key material
-    named by ``key_env`` is read from ``environ`` (default: the process environment) when a
-    key is computed.
+    Only what the profile decides: udsoncan's defaults, the options diagkit always forces and
+    the timing (P2, P2*, overall) are added by :func:`diagkit.client.uds.client_config`, from
+    the client's ``Timing`` (see :func:`diagkit.client.settings.client_settings`, which builds
+    both). ``algorithms`` looks security algorithms up by name (the security registry); key
+    material named by ``key_env`` is read from ``environ`` (default: the process environment)
+    when a key is computed.
     """
     uds = profile.uds
     dtc = profile.dtc
-    config = cast(ClientConfig, dict(udsoncan.configs.default_client_config))
-    config["exception_on_negative_response"] = True
-    config["exception_on_invalid_response"] = True
-    config["exception_on_unexpected_response"] = True
-    config["p2_timeout"] = uds.p2
-    config["p2_star_timeout"] = uds.p2_star
-    # udsoncan types it float but treats None as "no overall limit" (Client.send_request)
-    config["request_timeout"] = cast(float, uds.request_timeout)
-    config["use_server_timing"] = uds.use_server_timing
-    config["standard_version"] = uds.standard_version
-    config["server_address_format"] = uds.server_address_format
-    config["server_memorysize_format"] = uds.server_memorysize_format
-    config["tolerate_zero_padding"] = uds.tolerate_zero_padding
-    config["ignore_all_zero_dtc"] = dtc.ignore_all_zero
-    config["dtc_snapshot_did_size"] = dtc.snapshot_did_size
-    config["extended_data_size"] = (
-        dict(dtc.extended_data_sizes) if dtc.extended_data_sizes else dtc.extended_data_size
-    )
-    config["data_identifiers"] = {
-        did.id: UdsoncanDidCodec(did.codec, did.name) for did in profile.dids
+    return {
+        "standard_version": uds.standard_version,
+        "server_address_format": uds.server_address_format,
+        "server_memorysize_format": uds.server_memorysize_format,
+        "tolerate_zero_padding": uds.tolerate_zero_padding,
+        "ignore_all_zero_dtc": dtc.ignore_all_zero,
+        "dtc_snapshot_did_size": dtc.snapshot_did_size,
+        "extended_data_size": (
+            dict(dtc.extended_data_sizes) if dtc.extended_data_sizes else dtc.extended_data_size
+        ),
+        "data_identifiers": {did.id: UdsoncanDidCodec(did.codec, did.name) for did in profile.dids},
+        "input_output": {},
+        "security_algo": (
+            SecurityDispatcher(profile.security, algorithms, environ) if profile.security else None
+        ),
+        "security_algo_params": None,
+        "logger_name": profile.name,
     }
-    config["input_output"] = {}
-    config["security_algo"] = (
-        SecurityDispatcher(profile.security, algorithms, environ) if profile.security else None
-    )
-    config["security_algo_params"] = None
-    config["logger_name"] = profile.name
-    return config

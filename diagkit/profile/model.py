@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from diagkit.codes import ServiceId
 from diagkit.errors import ConfigurationError
@@ -26,8 +36,29 @@ from diagkit.profile.simulation import Fault as SimulatedFault
 from diagkit.profile.simulation import SimulationSection, service_id
 from diagkit.profile.uds import UdsSection
 from diagkit.profile.values import INTERFACE_PATTERN, hex_text
+from diagkit.transport import registry
+from diagkit.transport.config import DEFAULT_BACKEND
 
-Backend = Literal["kernel", "userspace", "memory"]
+
+def _known_backend(name: str) -> str:
+    if name not in registry.names():
+        raise ValueError(registry.unknown(name))
+    return name
+
+
+class _RegisteredBackends:
+    """Lists the transport registry's names in the JSON schema, as of its export."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = registry.names()
+        return schema
+
+
+# A transport backend's name, checked against diagkit.transport.registry when a profile loads.
+Backend = Annotated[str, AfterValidator(_known_backend), _RegisteredBackends()]
 Interface = Annotated[str, Field(min_length=1, max_length=64, pattern=INTERFACE_PATTERN)]
 IFNAMSIZ = 16  # Linux: interface names are at most 15 characters
 
@@ -43,7 +74,9 @@ class EcuProfile(BaseModel):
         default="can0", description="CAN interface (or python-can channel)"
     )
     backend: Backend = Field(
-        default="kernel", description="kernel ISO-TP sockets, userspace or memory"
+        default=DEFAULT_BACKEND,
+        description="transport backend: kernel ISO-TP sockets, userspace (python-can), memory "
+        "(a transport given in code), or one a plugin registers",
     )
     python_can: dict[str, ParamValue] = Field(
         default_factory=dict,
@@ -62,7 +95,7 @@ class EcuProfile(BaseModel):
     @model_validator(mode="after")
     def _check_references(self) -> EcuProfile:
         findings: list[tuple[Path, str]] = []
-        if self.backend == "kernel" and len(self.interface) >= IFNAMSIZ:
+        if self.backend == DEFAULT_BACKEND and len(self.interface) >= IFNAMSIZ:
             findings.append(
                 (
                     ("interface",),

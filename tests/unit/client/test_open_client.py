@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from diagkit.client.factory import load_target, open_client, open_functional_group, timing_of
+from diagkit.client.factory import load_target, open_client, open_functional_group
+from diagkit.client.settings import client_settings
 from diagkit.errors import ConfigurationError
-from diagkit.profile import EcuProfile, load_profile
+from diagkit.profile import EcuProfile, load_bench, load_profile
 from diagkit.transport.memory import MemoryTransport
 from tests.unit.client._scripted_ecu import ScriptedEcu
 
@@ -74,14 +75,40 @@ def test_profile_timing_and_tester_present_are_used() -> None:
 
 
 def test_no_overall_timeout_unless_the_profile_sets_one() -> None:
-    assert timing_of(minimal()).request_timeout is None
-    assert timing_of(minimal(request_timeout="3s")).request_timeout == 3.0
+    assert client_settings(minimal()).timing.request_timeout is None
+    assert client_settings(minimal(request_timeout="3s")).timing.request_timeout == 3.0
 
 
 def test_bench_and_ecu_name_select_a_profile_with_the_bench_defaults() -> None:
-    profile = load_target((PROFILES / "gateway_bench.yaml", "gateway"))
+    profile = load_target(PROFILES / "gateway_bench.yaml", ecu="gateway")
     assert profile.name == "gateway"
     assert profile.interface == "can3"
+    assert load_target((PROFILES / "gateway_bench.yaml", "gateway")) == profile  # tuple form
+
+
+def test_a_bench_ecu_is_opened_by_keyword() -> None:
+    # hil_bench.yaml puts inverter_29bit.yaml on can1: normal fixed 29-bit, TA 0x0B, SA 0xF1,
+    # so requests go on 0x18DA0BF1 and answers come on 0x18DAF10B (ISO 15765-2 0x18DA_TA_SA)
+    ecu = ScriptedEcu({b"\x3e\x00": [b"\x7e\x00"]})
+    transport = MemoryTransport(ecu)
+    with open_client(PROFILES / "hil_bench.yaml", ecu="inverter", transport=transport) as client:
+        assert client.address == "inverter can1 0x18DA0BF1/0x18DAF10B"
+        client.tester_present()
+    assert transport.sent == [b"\x3e\x00"]
+
+
+def test_an_unknown_bench_ecu_is_refused_with_the_known_names() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        open_client(PROFILES / "hil_bench.yaml", ecu="gearbox", transport=MemoryTransport())
+    assert "no ECU 'gearbox' on bench" in str(info.value)
+    assert "engine, inverter, front_camera" in str(info.value)
+    with pytest.raises(ConfigurationError, match=r"no ECU 'gearbox'.*\(ECUs: engine, inverter"):
+        open_functional_group(PROFILES / "hil_bench.yaml", ["engine", "gearbox"])
+
+
+def test_a_bench_with_several_ecus_needs_one_named() -> None:
+    with pytest.raises(ConfigurationError, match="choose one with ecu="):
+        load_target(load_bench(PROFILES / "hil_bench.yaml"))
 
 
 def test_overrides_replace_interface_and_backend() -> None:
@@ -97,3 +124,15 @@ def test_memory_backend_needs_a_transport() -> None:
 def test_functional_group_needs_one_bus() -> None:
     with pytest.raises(ConfigurationError, match="one bus"):
         open_functional_group(PROFILES / "hil_bench.yaml", backend="memory")
+
+
+def test_a_disabled_functional_tester_present_opens_without_a_sender() -> None:
+    profile = EcuProfile.model_validate(
+        {
+            "name": "ecu",
+            "addressing": {"txid": 0x7E0, "rxid": 0x7E8, "functional_txid": 0x7DF},
+            "uds": {"tester_present": {"enabled": False, "addressing": "functional"}},
+        }
+    )
+    with open_client(profile, transport=MemoryTransport()) as client:
+        assert not client.keep_alive.enabled

@@ -7,9 +7,6 @@ from collections.abc import Mapping
 from typing import Any, Protocol, cast
 
 import pytest
-import udsoncan.configs
-from udsoncan.client import Client
-from udsoncan.connections import QueueConnection
 from udsoncan.typing import ClientConfig
 
 from diagkit.errors import ConfigurationError, SecurityAccessError
@@ -174,28 +171,24 @@ def test_overrides_replace_interface_and_backend_and_are_validated() -> None:
         profile.with_overrides(interface="x" * 16, backend="kernel")
 
 
-def test_udsoncan_config_has_every_key_udsoncan_defines_with_profile_values() -> None:
+def test_udsoncan_options_are_the_profile_values_and_leave_timing_to_the_client() -> None:
     profile = load_profile(PROFILES / "engine.yaml")
     config = udsoncan_config(profile)
-    assert set(udsoncan.configs.default_client_config) <= set(config)
-    assert (config["p2_timeout"], config["p2_star_timeout"]) == (0.05, 5.0)
-    assert config["request_timeout"] is None  # engine.yaml: pendings may extend a request
     assert config["standard_version"] == 2013
     assert (config["server_address_format"], config["server_memorysize_format"]) == (32, 32)
     assert config["extended_data_size"] == 4
     assert config["dtc_snapshot_did_size"] == 2
     assert sorted(config["data_identifiers"]) == sorted(did.id for did in profile.dids)
     assert config["logger_name"] == "engine"
-    Client(QueueConnection(), config=config)  # udsoncan accepts it as a client config
+    # P2, P2* and the overall timer are the client's Timing, turned into udsoncan keys once
+    timing_keys = {"p2_timeout", "p2_star_timeout", "request_timeout", "use_server_timing"}
+    assert timing_keys.isdisjoint(config)
+    assert set(config) <= set(ClientConfig.__annotations__)  # all options udsoncan knows
 
 
-def test_per_dtc_extended_data_sizes_and_no_overall_timeout() -> None:
-    profile = parse_profile(
-        MINIMAL + "uds: {request_timeout: null}\ndtc: {extended_data_sizes: {0x0A1B2C: 2}}\n"
-    )
-    config = udsoncan_config(profile)
-    assert config["extended_data_size"] == {0x0A1B2C: 2}
-    assert config["request_timeout"] is None
+def test_per_dtc_extended_data_sizes() -> None:
+    profile = parse_profile(MINIMAL + "dtc: {extended_data_sizes: {0x0A1B2C: 2}}\n")
+    assert udsoncan_config(profile)["extended_data_size"] == {0x0A1B2C: 2}
 
 
 SECURED = MINIMAL + (

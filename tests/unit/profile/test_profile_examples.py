@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
+from diagkit.client.settings import client_settings
 from diagkit.profile import (
     bench_schema,
     dump_profile,
@@ -18,7 +19,6 @@ from diagkit.profile import (
     load_profile,
     parse_profile,
     transport_config,
-    udsoncan_config,
 )
 from diagkit.profile.dump import profile_data
 from diagkit.profile.schema import FILES, render
@@ -58,7 +58,7 @@ def ids(paths: list[Path]) -> list[str]:
 def test_every_example_profile_loads_and_compiles(path: Path) -> None:
     profile = load_profile(path)
     transport_config(profile)
-    udsoncan_config(profile)
+    client_settings(profile).udsoncan_config()
 
 
 @pytest.mark.parametrize("path", BENCHES, ids=ids(BENCHES))

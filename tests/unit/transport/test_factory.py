@@ -78,7 +78,7 @@ def test_memory_backend_explains_it_is_built_directly() -> None:
 
 
 def test_unknown_backend_lists_the_known_ones() -> None:
-    config = TransportConfig(interface="can0", address=ECU, backend="socketcand")  # type: ignore[arg-type]
+    config = TransportConfig(interface="can0", address=ECU, backend="socketcand")
     with pytest.raises(ConfigurationError, match=r"'socketcand'.*kernel, userspace, memory"):
         open_transport(config)
 
