@@ -95,8 +95,14 @@ def open_client(
     userspace backend. ``environ`` is where ``key_env`` security keys are read (default: the
     environment).
     """
-    profile = load_target(target, ecu=ecu, interface=interface, backend=backend)
-    settings = client_settings(profile, environ=environ)
+    try:
+        profile = load_target(target, ecu=ecu, interface=interface, backend=backend)
+        settings = client_settings(profile, environ=environ)
+    except BaseException:  # a given transport is the client's, even when none is made
+        for given in (transport, functional):
+            if given is not None:
+                given.close()
+        raise
     keep_alive = settings.keep_alive
     own = transport is None
     if transport is None:
@@ -113,8 +119,7 @@ def open_client(
     except BaseException:
         if functional is not None:
             functional.close()
-        if own:
-            transport.close()
+        transport.close()  # idempotent: the client may have closed it already
         raise
 
 

@@ -20,7 +20,7 @@ PROFILES = Path(__file__).resolve().parents[3] / "profiles"
 
 def backend_choices(command: str) -> list[str]:
     """The --backend choices argparse holds for ``command``."""
-    parser = build_parser()
+    parser = build_parser(command)
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     sub = subparsers.choices[command]
     (action,) = [a for a in sub._actions if "--backend" in a.option_strings]
@@ -28,7 +28,9 @@ def backend_choices(command: str) -> list[str]:
     return list(action.choices)
 
 
-@pytest.mark.parametrize("command", ["read", "dtc", "flash", "simulate"])
+@pytest.mark.parametrize(
+    "command", ["read", "write", "dtc", "session", "routine", "send", "flash", "simulate"]
+)
 def test_backend_choices_are_the_registry_backends_that_open_from_a_config(command: str) -> None:
     assert backend_choices(command) == [*registry.names(opens_from_config=True), "auto"]
     assert "memory" not in backend_choices(command)
@@ -57,7 +59,7 @@ def test_memory_is_refused_on_the_command_line(capsys: pytest.CaptureFixture[str
 
 def test_auto_picks_a_backend_that_can_serve_the_profile() -> None:
     # no machine has this interface, so the kernel backend cannot serve it; python-can can
-    parser = build_parser()
+    parser = build_parser("read")
     args = parser.parse_args(
         [
             "read",
