@@ -149,7 +149,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     (
         "stmin too long",
-        MINIMAL + "isotp: {flow_control: {stmin: 0.2}}\n",
+        MINIMAL + "isotp: {flow_control: {stmin: 200ms}}\n",
         "isotp.flow_control.stmin",
         "above the largest STmin",
     ),
