@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from diagkit.profile.compile import physical_address
 from diagkit.profile.model import Backend, Bench, BenchEntry, BenchFile, EcuProfile
 from diagkit.profile.problems import InvalidProfileError, Path, Problem, Spot
-from diagkit.profile.report import problems_from_validation
+from diagkit.profile.references import check_references, parts_of
+from diagkit.profile.report import problems_at, problems_from_validation
 from diagkit.profile.yamlsource import Document, parse_json, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,11 @@ def validate_profile(data: Mapping[str, Any], shown: str, locations: Locations) 
         return EcuProfile.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(exc, shown, data, locations, EcuProfile)
+        if not any(error["loc"] == () for error in exc.errors()):
+            # fields failed, so the cross-section checks did not run: run them on what parsed
+            seen = set(problems)
+            found = problems_at(check_references(parts_of(data)), shown, locations)
+            problems += [problem for problem in found if problem not in seen]
         raise InvalidProfileError(problems) from None
     except RecursionError:
         raise InvalidProfileError([Problem(shown, None, (), "nested too deeply")]) from None
