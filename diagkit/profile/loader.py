@@ -263,15 +263,48 @@ def load_bench(path: str | FilePath) -> Bench:
                     spot = document.locations.get(("ecus", name, key))
                     if spot is not None:
                         locations[(key,)] = spot
+            if spec.addressing is not None:
+                data, locations = _override_addressing(
+                    data, locations, spec.addressing, document.locations, name
+                )
             ecus[name] = validate_profile(data, profile_shown, locations)
         except InvalidProfileError as exc:
-            problems.extend(exc.problems)
+            problems.extend(_as_written_in_bench(p, shown, name, spec) for p in exc.problems)
     if problems:
         raise InvalidProfileError(problems)
     problems = _check_bench(bench, ecus, shown, document.locations)
     if problems:
         raise InvalidProfileError(problems)
     return Bench(name=bench.name, description=bench.description, ecus=ecus)
+
+
+def _as_written_in_bench(problem: Problem, shown: str, name: str, spec: BenchEntry) -> Problem:
+    """A problem with a value the bench file gives names its key there (``ecus.NAME...`` or
+    ``defaults...``), not the key of the profile it ends up in."""
+    if problem.file != shown or not problem.path or problem.path[0] == "ecus":
+        return problem
+    overridden = problem.path[0] in ("interface", "backend", "addressing") and (
+        getattr(spec, str(problem.path[0])) is not None
+    )
+    prefix: Path = ("ecus", name) if overridden else ("defaults",)
+    return Problem(problem.file, problem.line, (*prefix, *problem.path), problem.message)
+
+
+def _override_addressing(
+    data: dict[str, Any],
+    locations: Locations,
+    addressing: Mapping[str, Any],
+    bench_locations: Locations,
+    name: str,
+) -> tuple[dict[str, Any], Locations]:
+    """A bench entry's ``addressing:`` merged over the profile's; its problems point there."""
+    prefix = ("ecus", name)
+    own = {
+        path[len(prefix) :]: spot
+        for path, spot in bench_locations.items()
+        if path[: len(prefix) + 1] == (*prefix, "addressing")
+    }
+    return merge(data, locations, {"addressing": dict(addressing)}, own)
 
 
 def _check_bench(

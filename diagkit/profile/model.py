@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from diagkit.codes import ServiceId
 from diagkit.profile.addressing import AddressingSection
@@ -129,7 +137,11 @@ def _is_routine_control(fault: SimulatedFault) -> bool:
 
 
 class BenchEntry(BaseModel):
-    """One ECU of a bench: its profile file and what the bench changes about it."""
+    """One ECU of a bench: its profile file and what the bench changes about it.
+
+    ``addressing`` keys replace the profile's one by one, so one profile serves several
+    identical ECUs at different addresses.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -138,6 +150,21 @@ class BenchEntry(BaseModel):
     )
     interface: Interface | None = None
     backend: Backend | None = None
+    addressing: dict[str, Any] | None = Field(
+        default=None, description="addressing keys that replace the profile's, key by key"
+    )
+
+
+def _bench_entry(value: object) -> object:
+    """``engine: engine.yaml`` is short for ``engine: {profile: engine.yaml}``."""
+    if isinstance(value, str):
+        return {"profile": value}
+    if isinstance(value, Mapping):
+        return value
+    raise ValueError(
+        f"expected a profile file or a mapping with profile: (and interface:, backend:, "
+        f"addressing:), got {type(value).__name__} {value!r}"
+    )
 
 
 class BenchFile(BaseModel):
@@ -150,7 +177,7 @@ class BenchFile(BaseModel):
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="profile keys every ECU gets unless its file sets them"
     )
-    ecus: dict[Name, Annotated[str, Field(min_length=1)] | BenchEntry] = Field(min_length=1)
+    ecus: dict[Name, Annotated[BenchEntry, BeforeValidator(_bench_entry)]] = Field(min_length=1)
 
 
 class Bench(BaseModel):

@@ -76,6 +76,9 @@ def _add_algorithm_params(schema: dict[str, Any], names: list[str]) -> None:
 def bench_schema() -> dict[str, Any]:
     """The JSON Schema of a bench file."""
     schema = BenchFile.model_json_schema(mode="validation")
+    for pattern, entry in schema["properties"]["ecus"]["patternProperties"].items():
+        short = {"type": "string", "minLength": 1, "description": "profile file"}
+        schema["properties"]["ecus"]["patternProperties"][pattern] = {"anyOf": [short, entry]}
     return {"$schema": DRAFT, "title": "diagkit bench", **_without_title(schema)}
 
 
