@@ -33,7 +33,7 @@ from diagkit.profile.isotp import IsoTpSection
 from diagkit.profile.problems import Path
 from diagkit.profile.security import SecurityLevel
 from diagkit.profile.simulation import Fault, SimulationSection, service_id
-from diagkit.profile.uds import SESSIONS, UdsSection
+from diagkit.profile.uds import SESSIONS, UdsSection, session_name
 from diagkit.profile.values import hex_text, parse_int
 
 Findings = list[tuple[Path, str]]
@@ -41,7 +41,6 @@ Item = TypeVar("Item", bound=BaseModel)
 
 DEFAULT_SESSION = SESSIONS["default"]
 PROGRAMMING_SESSION = SESSIONS["programming"]
-_SESSION_NAMES = {number: name for name, number in SESSIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -182,9 +181,7 @@ def _check_levels_exist(parts: Parts) -> Findings:
     return findings
 
 
-def session_text(session: int) -> str:
-    """``extended`` for 0x03, ``0x40`` for a session without an ISO name."""
-    return _SESSION_NAMES.get(session, hex_text(session, 2))
+session_text = session_name
 
 
 def check_sessions(parts: Parts) -> Findings:
