@@ -124,7 +124,10 @@ class SecurityLevel(BaseModel):
                 _checked_params(self.algorithm, self.params, self.key_env is not None, ("params",))
             except SubfieldError as exc:
                 findings += exc.findings
-        model = registry.params_model(self.algorithm)
+        try:
+            model = registry.params_model(self.algorithm)
+        except TypeError:
+            model = None  # reported at params
         if self.key_env is not None and model is not None and KEY_PARAM not in model.model_fields:
             takes = ", ".join(model.model_fields) or "none"
             findings.append(
@@ -199,7 +202,8 @@ class SecurityDispatcher:
     udsoncan calls it with keyword arguments ``level``, ``seed`` and ``params``; the level may
     be the odd (requestSeed) or even (sendKey) one. ``params`` other than None (a caller's
     override for one unlock) replace the level's own. Resolution happens on each call, so an
-    unset key variable or unknown algorithm fails at unlock time with a clear message.
+    unset key variable, or a name the given resolver does not know (names and params were
+    checked against the registry at load), fails at unlock time with a clear message.
     """
 
     def __init__(

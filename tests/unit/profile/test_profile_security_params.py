@@ -157,3 +157,26 @@ def test_a_mask_is_dumped_as_hex_and_loads_back_equal() -> None:
     assert "1515890085" not in text
     assert parse_profile(text) == profile
     assert parse_profile(dump_profile(profile, "json"), json_format=True) == profile
+
+
+class BadParams:
+    """A plugin whose Params is not a pydantic model."""
+
+    Params = dict
+
+    def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
+        return seed
+
+
+def test_a_plugin_with_a_broken_params_declaration_is_a_problem_not_a_crash() -> None:
+    registry.register("test_bad_params", BadParams())
+    try:
+        for params in ("", ", params: {x: 1}"):
+            text = MINIMAL + (
+                f"security:\n  - {{level: 0x01, algorithm: test_bad_params{params}}}\n"
+            )
+            [(_, field, message)] = found(text)
+            assert field == "security[0].params"
+            assert "Params must be a pydantic model class" in message
+    finally:
+        registry.unregister("test_bad_params")
