@@ -270,9 +270,7 @@ def load_bench(path: str | FilePath) -> Bench:
             ecus[name] = validate_profile(data, profile_shown, locations)
         except InvalidProfileError as exc:
             problems.extend(_as_written_in_bench(p, shown, name, spec) for p in exc.problems)
-    if problems:
-        raise InvalidProfileError(problems)
-    problems = _check_bench(bench, ecus, shown, document.locations)
+    problems += _check_bench(bench, ecus, shown, document.locations)  # the ECUs that loaded
     if problems:
         raise InvalidProfileError(problems)
     return Bench(name=bench.name, description=bench.description, ecus=ecus)

@@ -111,3 +111,16 @@ def test_two_entries_left_at_one_address_still_collide(write: Write) -> None:
     [(_, line, field, message)] = problems(bench)
     assert (line, field) == (4, "ecus.right")
     assert "answers on CAN id 0x748 on can0 like ECU 'left'" in message
+
+
+def test_a_broken_ecu_does_not_hide_a_collision_of_the_others(write: Write) -> None:
+    write("door.yaml", DOOR)
+    write("broken.yaml", "name: broken\naddressing: {txid: 0x800, rxid: 0x7E8}\n")
+    bench = write(
+        "bench.yaml",
+        "name: b\necus:\n  left: door.yaml\n  right: door.yaml\n  other: broken.yaml\n",
+    )
+    assert [(file, line, field) for file, line, field, _ in problems(bench)] == [
+        ("bench.yaml", 4, "ecus.right"),
+        ("broken.yaml", 2, "addressing.txid"),
+    ]
