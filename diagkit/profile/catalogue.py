@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
@@ -152,27 +153,34 @@ def _duplicates(values: list[tuple[int, str | int]], what: str, key: str) -> lis
 
 
 def check_unique(
-    items: tuple[BaseModel, ...], section: str, keys: tuple[str, ...]
+    items: Mapping[int, BaseModel], section: str, keys: tuple[str, ...]
 ) -> list[tuple[Path, str]]:
-    """Findings (paths under ``section``) for items repeating an id or name."""
+    """Findings (paths under ``section``) for items (by index in the file) repeating an id or
+    name."""
     findings: list[tuple[Path, str]] = []
     for key in keys:
-        values = [(i, getattr(item, key)) for i, item in enumerate(items)]
+        values = [(i, getattr(item, key)) for i, item in sorted(items.items())]
         for path, message in _duplicates(values, key, key):
             findings.append(((section, *path), message))
     return findings
 
 
 def check_memory(
-    regions: tuple[MemoryRegion, ...],
-    routines: tuple[Routine, ...],
+    regions: Mapping[int, MemoryRegion],
+    routines: Mapping[int, Routine],
     address_bits: int | None,
     size_bits: int | None,
+    *,
+    unknown_ok: frozenset[str | int] | None = frozenset(),
 ) -> list[tuple[Path, str]]:
-    """Findings for overlapping regions, regions outside the address format, unknown routines."""
+    """Findings for overlapping regions, regions outside the address format, unknown routines.
+
+    Items are keyed by their index in the file; a routine reference in ``unknown_ok`` (written
+    in a routine that did not parse; None: any) is not reported as unknown.
+    """
     findings: list[tuple[Path, str]] = []
-    known: set[str | int] = {r.name for r in routines} | {r.id for r in routines}
-    ordered = sorted(enumerate(regions), key=lambda item: item[1].address)
+    known: set[str | int] = {r.name for r in routines.values()} | {r.id for r in routines.values()}
+    ordered = sorted(regions.items(), key=lambda item: item[1].address)
     for (_, first), (index, second) in itertools.pairwise(ordered):
         if second.address < first.end:
             findings.append(
@@ -182,7 +190,7 @@ def check_memory(
                     f"({hex_text(first.address)}..{hex_text(first.end - 1)})",
                 )
             )
-    for index, region in enumerate(regions):
+    for index, region in sorted(regions.items()):
         if address_bits is not None and region.end - 1 >= 1 << address_bits:
             findings.append(
                 (
@@ -202,6 +210,8 @@ def check_memory(
         for key in ("erase_routine", "checksum_routine"):
             ref = getattr(region, key)
             if ref is not None and ref not in known:
+                if unknown_ok is None or ref in unknown_ok:
+                    continue
                 shown = hex_text(ref, 4) if isinstance(ref, int) else repr(ref)
                 findings.append(
                     (
@@ -213,5 +223,5 @@ def check_memory(
     return findings
 
 
-def _known_routines(routines: tuple[Routine, ...]) -> str:
-    return ", ".join(f"{r.name} ({hex_text(r.id, 4)})" for r in routines)
+def _known_routines(routines: Mapping[int, Routine]) -> str:
+    return ", ".join(f"{r.name} ({hex_text(r.id, 4)})" for r in routines.values())

@@ -25,7 +25,8 @@ from pydantic import ValidationError
 from diagkit.profile.compile import physical_address
 from diagkit.profile.model import Backend, Bench, BenchEntry, BenchFile, EcuProfile
 from diagkit.profile.problems import InvalidProfileError, Path, Problem, Spot
-from diagkit.profile.report import problems_from_validation
+from diagkit.profile.references import check_references, parts_of
+from diagkit.profile.report import problems_at, problems_from_validation
 from diagkit.profile.yamlsource import MAX_DEPTH, Document, parse_json, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -264,6 +265,11 @@ def validate_profile(data: Mapping[str, Any], shown: str, locations: Locations) 
         return EcuProfile.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(exc, shown, data, locations, EcuProfile)
+        if not any(error["loc"] == () for error in exc.errors()):
+            # fields failed, so the cross-section checks did not run: run them on what parsed
+            seen = set(problems)
+            found = problems_at(check_references(parts_of(data)), shown, locations)
+            problems += [problem for problem in found if problem not in seen]
         raise InvalidProfileError(problems) from None
     except RecursionError:
         raise InvalidProfileError([Problem(shown, None, (), "nested too deeply")]) from None
@@ -371,7 +377,9 @@ def load_bench(path: str | FilePath) -> Bench:
     ecus: dict[str, EcuProfile] = {}
     for name, entry in bench.ecus.items():
         spec = entry if isinstance(entry, BenchEntry) else BenchEntry(profile=entry)
-        named_at: Path = ("ecus", name) if isinstance(entry, str) else ("ecus", name, "profile")
+        # the key that wrote the path: `engine: engine.yaml` or `engine: {profile: ...}`
+        written: Path = ("ecus", name, "profile")
+        named_at: Path = written if written in document.locations else ("ecus", name)
         spot = document.locations.get(named_at, document.locations.get(("ecus", name)))
         reference = _Reference(shown, _line(spot), named_at, spec.profile, "profile ")
         try:
@@ -391,15 +399,46 @@ def load_bench(path: str | FilePath) -> Bench:
                     spot = document.locations.get(("ecus", name, key))
                     if spot is not None:
                         locations[(key,)] = spot
+            if spec.addressing is not None:
+                data, locations = _override_addressing(
+                    data, locations, spec.addressing, document.locations, name
+                )
             ecus[name] = validate_profile(data, profile_shown, locations)
         except InvalidProfileError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InvalidProfileError(problems)
-    problems = _check_bench(bench, ecus, shown, document.locations)
+            problems.extend(_as_written_in_bench(p, shown, name, spec) for p in exc.problems)
+    problems += _check_bench(bench, ecus, shown, document.locations)  # the ECUs that loaded
     if problems:
         raise InvalidProfileError(problems)
     return Bench(name=bench.name, description=bench.description, ecus=ecus)
+
+
+def _as_written_in_bench(problem: Problem, shown: str, name: str, spec: BenchEntry) -> Problem:
+    """A problem with a value the bench file gives names its key there (``ecus.NAME...`` or
+    ``defaults...``), not the key of the profile it ends up in."""
+    if problem.file != shown or not problem.path or problem.path[0] == "ecus":
+        return problem
+    overridden = problem.path[0] in ("interface", "backend", "addressing") and (
+        getattr(spec, str(problem.path[0])) is not None
+    )
+    prefix: Path = ("ecus", name) if overridden else ("defaults",)
+    return Problem(problem.file, problem.line, (*prefix, *problem.path), problem.message)
+
+
+def _override_addressing(
+    data: dict[str, Any],
+    locations: Locations,
+    addressing: Mapping[str, Any],
+    bench_locations: Locations,
+    name: str,
+) -> tuple[dict[str, Any], Locations]:
+    """A bench entry's ``addressing:`` merged over the profile's; its problems point there."""
+    prefix = ("ecus", name)
+    own = {
+        path[len(prefix) :]: spot
+        for path, spot in bench_locations.items()
+        if path[: len(prefix) + 1] == (*prefix, "addressing")
+    }
+    return merge(data, locations, {"addressing": dict(addressing)}, own)
 
 
 def _check_bench(

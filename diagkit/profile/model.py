@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -17,19 +19,11 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from diagkit.codes import ServiceId
-from diagkit.errors import ConfigurationError
 from diagkit.profile.addressing import AddressingSection
-from diagkit.profile.catalogue import (
-    DataIdentifier,
-    DtcSection,
-    MemoryRegion,
-    Name,
-    Routine,
-    check_memory,
-    check_unique,
-)
+from diagkit.profile.catalogue import DataIdentifier, DtcSection, MemoryRegion, Name, Routine
 from diagkit.profile.isotp import IsoTpSection
 from diagkit.profile.problems import InvalidProfileError, Path, raise_findings
+from diagkit.profile.references import Parts, check_references, unknown_did
 from diagkit.profile.report import problems_from_validation
 from diagkit.profile.security import ParamValue, SecurityLevel
 from diagkit.profile.simulation import Fault as SimulatedFault
@@ -103,75 +97,22 @@ class EcuProfile(BaseModel):
                     f"({IFNAMSIZ - 1} characters)",
                 )
             )
-        findings += check_unique(self.dids, "dids", ("id", "name"))
-        findings += check_unique(self.routines, "routines", ("id", "name"))
-        findings += check_unique(self.security, "security", ("level",))
-        findings += check_unique(self.memory, "memory", ("name",))
-        findings += check_memory(
-            self.memory,
-            self.routines,
-            self.uds.server_address_format,
-            self.uds.server_memorysize_format,
-        )
-        levels = {level.level for level in self.security}
-        needs: list[tuple[str, int, int | None]] = [
-            ("dids", i, d.security_level) for i, d in enumerate(self.dids)
-        ] + [("routines", i, r.security_level) for i, r in enumerate(self.routines)]
-        for section, index, wanted in needs:
-            if wanted is not None and wanted not in levels:
-                findings.append(
-                    (
-                        (section, index, "security_level"),
-                        f"{hex_text(wanted, 2)} is not a level in security:",
-                    )
-                )
-        tester = self.uds.tester_present
-        functional = tester.enabled and tester.addressing == "functional"
-        if functional and not self.addressing.has_functional:
-            findings.append(
-                (
-                    ("uds", "tester_present", "addressing"),
-                    "functional needs a functional address (addressing.functional_txid "
-                    "or addressing.functional_target_address)",
-                )
-            )
-        if self.simulation is not None:
-            findings += self._check_simulation(self.simulation)
+        findings += check_references(self.parts())
         raise_findings(findings)
         return self
 
-    def _check_simulation(self, simulation: SimulationSection) -> list[tuple[Path, str]]:
-        findings: list[tuple[Path, str]] = []
-        for ref, value in simulation.dids.items():
-            did = self._find_did(ref)
-            if did is None:
-                findings.append((("simulation", "dids", ref), self._unknown_did(ref)))
-                continue
-            try:
-                did.codec.encode(value)
-            except ConfigurationError as exc:
-                findings.append((("simulation", "dids", ref), f"{did.name}: {exc}"))
-        for index, fault in enumerate(simulation.faults):
-            if fault.did is not None and self.fault_target(fault) is None:
-                what = "routine" if _is_routine_control(fault) else "DID"
-                section = "routines" if what == "routine" else "dids"
-                shown = hex_text(fault.did, 4) if isinstance(fault.did, int) else repr(fault.did)
-                findings.append(
-                    (
-                        ("simulation", "faults", index, "did"),
-                        f"{what} {shown} is not defined in {section}:",
-                    )
-                )
-        block = simulation.max_block_length
-        if block is not None and block > self.isotp.max_pdu_size:
-            findings.append(
-                (
-                    ("simulation", "max_block_length"),
-                    f"{block} is more than isotp.max_pdu_size ({self.isotp.max_pdu_size}): "
-                    "a TransferData request that long could not be sent",
-                )
-            )
-        return findings
+    def parts(self) -> Parts:
+        """The sections the cross-section checks look at (:mod:`diagkit.profile.references`)."""
+        return Parts(
+            dids=dict(enumerate(self.dids)),
+            security=dict(enumerate(self.security)),
+            routines=dict(enumerate(self.routines)),
+            memory=dict(enumerate(self.memory)),
+            addressing=self.addressing,
+            isotp=self.isotp,
+            uds=self.uds,
+            simulation=self.simulation,
+        )
 
     def fault_target(self, fault: SimulatedFault) -> int | None:
         """The id of the DID (or, for routine_control, the routine) a fault's ``did`` names."""
@@ -191,16 +132,12 @@ class EcuProfile(BaseModel):
                 return did
         return None
 
-    def _unknown_did(self, ref: str | int) -> str:
-        shown = hex_text(ref, 4) if isinstance(ref, int) else repr(ref)
-        return f"DID {shown} is not defined in dids:"
-
     def did(self, ref: str | int) -> DataIdentifier:
         """The DID with this name or id; KeyError naming the known ones otherwise."""
         found = self._find_did(ref)
         if found is None:
             known = ", ".join(f"{d.name} ({hex_text(d.id, 4)})" for d in self.dids) or "none"
-            raise KeyError(f"{self._unknown_did(ref)} (known: {known})")
+            raise KeyError(f"{unknown_did(ref)} (known: {known})")
         return found
 
     def with_overrides(
@@ -227,7 +164,11 @@ def _is_routine_control(fault: SimulatedFault) -> bool:
 
 
 class BenchEntry(BaseModel):
-    """One ECU of a bench: its profile file and what the bench changes about it."""
+    """One ECU of a bench: its profile file and what the bench changes about it.
+
+    ``addressing`` keys replace the profile's one by one, so one profile serves several
+    identical ECUs at different addresses.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -236,6 +177,21 @@ class BenchEntry(BaseModel):
     )
     interface: Interface | None = None
     backend: Backend | None = None
+    addressing: dict[str, Any] | None = Field(
+        default=None, description="addressing keys that replace the profile's, key by key"
+    )
+
+
+def _bench_entry(value: object) -> object:
+    """``engine: engine.yaml`` is short for ``engine: {profile: engine.yaml}``."""
+    if isinstance(value, str):
+        return {"profile": value}
+    if isinstance(value, Mapping):
+        return value
+    raise ValueError(
+        f"expected a profile file or a mapping with profile: (and interface:, backend:, "
+        f"addressing:), got {type(value).__name__} {value!r}"
+    )
 
 
 class BenchFile(BaseModel):
@@ -248,7 +204,7 @@ class BenchFile(BaseModel):
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="profile keys every ECU gets unless its file sets them"
     )
-    ecus: dict[Name, Annotated[str, Field(min_length=1)] | BenchEntry] = Field(min_length=1)
+    ecus: dict[Name, Annotated[BenchEntry, BeforeValidator(_bench_entry)]] = Field(min_length=1)
 
 
 class Bench(BaseModel):

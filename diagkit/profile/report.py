@@ -91,6 +91,13 @@ def problems_from_validation(
     return list(found.values())
 
 
+def problems_at(
+    findings: list[tuple[Path, str]], file: str, locations: Locations | None = None
+) -> list[Problem]:
+    """A :class:`Problem` per ``(path, message)`` finding, at the line the path was written."""
+    return [_make(file, locations or {}, path, message) for path, message in findings]
+
+
 def _make(file: str, where: Locations, path: Path, message: str) -> Problem:
     for length in range(len(path), 0, -1):
         spot = where.get(path[:length])

@@ -1,7 +1,11 @@
 """The ``security:`` section: SecurityAccess (0x27) levels, their algorithm and its parameters.
 
-The profile only names the algorithm; it is looked up when used, through the resolver given to
-:func:`~diagkit.profile.compile.udsoncan_config`. Key material can stay out of the file:
+The algorithm's name and parameters are checked at load against the algorithm registry
+(:mod:`diagkit.security`): an unknown name is refused naming the closest known one, and the
+parameters are validated with the algorithm's ``Params`` model (and kept in its normal form,
+e.g. a mask as ``0x...`` text). The algorithm itself is called only when a key is computed,
+through the resolver given to :func:`~diagkit.profile.compile.udsoncan_config`. Key material
+can stay out of the file:
 ``key_env: NAME`` reads it from the environment when the key is computed, never earlier, and it
 is never logged or dumped.
 """
@@ -12,10 +16,19 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from diagkit import security as registry
 from diagkit.errors import ConfigurationError, SecurityAccessError
-from diagkit.profile.problems import raise_findings
+from diagkit.profile.problems import Path, SubfieldError, raise_findings
 from diagkit.profile.uds import Session
 from diagkit.profile.values import Byte
 
@@ -56,33 +69,72 @@ class SecurityLevel(BaseModel):
 
     level: Byte = Field(description="requestSeed sub-function: odd, 0x01-0x7D")
     algorithm: Annotated[str, Field(min_length=1, max_length=64)] = Field(
-        description="registered name of the seed-to-key algorithm"
-    )
-    params: dict[str, ParamValue] = Field(
-        default_factory=dict, description="parameters handed to the algorithm"
+        description="registered name of the seed-to-key algorithm (diagkit.security)"
     )
     key_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)] | None = Field(
         default=None, description="environment variable holding the key material (params.key)"
+    )
+    params: dict[str, ParamValue] = Field(
+        default_factory=dict,
+        description="parameters handed to the algorithm, as its Params model declares them",
     )
     session: Session | None = Field(
         default=None, description="session in which the level is unlocked"
     )
     name: str = ""
 
+    @field_validator("level")
+    @classmethod
+    def _request_seed_level(cls, level: int) -> int:
+        if level % 2 == 0 or not 0x01 <= level <= 0x7D:
+            raise ValueError(
+                f"{level:#04x} is not a requestSeed sub-function (odd, 0x01-0x7D); "
+                "give the odd level, the sendKey level is level + 1"
+            )
+        return level
+
+    @field_validator("algorithm")
+    @classmethod
+    def _known_algorithm(cls, name: str) -> str:
+        try:
+            registry.get(name)
+        except SecurityAccessError as exc:
+            raise ValueError(str(exc)) from None
+        return name
+
+    @field_validator("params")
+    @classmethod
+    def _algorithm_params(
+        cls, params: dict[str, ParamValue], info: ValidationInfo
+    ) -> dict[str, ParamValue]:
+        name = info.data.get("algorithm")
+        if name is None or not params:
+            return params  # the algorithm's problem, or no params: checked with the level
+        return _checked_params(name, params, info.data.get("key_env") is not None, ())
+
     @model_validator(mode="after")
     def _check(self) -> SecurityLevel:
-        findings: list[tuple[tuple[str | int, ...], str]] = []
-        if self.level % 2 == 0 or not 0x01 <= self.level <= 0x7D:
-            findings.append(
-                (
-                    ("level",),
-                    f"{self.level:#04x} is not a requestSeed sub-function (odd, 0x01-0x7D); "
-                    "give the odd level, the sendKey level is level + 1",
-                )
-            )
+        findings: list[tuple[Path, str]] = []
         if self.key_env is not None and KEY_PARAM in self.params:
             findings.append(
                 (("key_env",), "params.key is already set; keep key material in one place")
+            )
+        if not self.params:
+            try:
+                _checked_params(self.algorithm, self.params, self.key_env is not None, ("params",))
+            except SubfieldError as exc:
+                findings += exc.findings
+        try:
+            model = registry.params_model(self.algorithm)
+        except TypeError:
+            model = None  # reported at params
+        if self.key_env is not None and model is not None and KEY_PARAM not in model.model_fields:
+            takes = ", ".join(model.model_fields) or "none"
+            findings.append(
+                (
+                    ("key_env",),
+                    f"{self.algorithm} takes no key (its parameters: {takes}); remove key_env",
+                )
             )
         raise_findings(findings)
         return self
@@ -103,6 +155,41 @@ class SecurityLevel(BaseModel):
         return params
 
 
+def _checked_params(
+    algorithm: str, params: dict[str, ParamValue], key_from_env: bool, under: Path
+) -> dict[str, ParamValue]:
+    """``params`` validated by the algorithm's ``Params`` model, in its normal form.
+
+    SubfieldError (paths prefixed with ``under``) names each problem; values the model
+    writes as plain JSON scalars replace the written ones (a mask ``0x...``, not a decimal).
+    """
+    try:
+        model = registry.params_model(algorithm)
+    except TypeError as exc:
+        raise SubfieldError([(under, str(exc))]) from None
+    if model is None:
+        return params
+    try:
+        checked = model.model_validate(params, context={registry.KEY_FROM_ENV: key_from_env})
+    except ValidationError as exc:
+        findings = _param_findings(exc, params, model)
+        raise SubfieldError([((*under, *path), message) for path, message in findings]) from None
+    normal = checked.model_dump(mode="json", include=set(params))
+    return {
+        key: normal[key] if isinstance(normal.get(key), str | int | float | bool) else value
+        for key, value in params.items()
+    }
+
+
+def _param_findings(
+    exc: ValidationError, params: Mapping[str, object], model: type[BaseModel]
+) -> list[tuple[Path, str]]:
+    """The algorithm's complaints about ``params``, in profile terms (closest key named)."""
+    from diagkit.profile.report import problems_from_validation  # noqa: PLC0415 (cycle)
+
+    return [(p.path, p.message) for p in problems_from_validation(exc, "", params, None, model)]
+
+
 SecurityAlgorithm = Callable[[int, bytes, Mapping[str, Any]], bytes]
 """``algorithm(level, seed, params) -> key`` (the order udsoncan uses)."""
 AlgorithmResolver = Callable[[str], SecurityAlgorithm]
@@ -115,7 +202,8 @@ class SecurityDispatcher:
     udsoncan calls it with keyword arguments ``level``, ``seed`` and ``params``; the level may
     be the odd (requestSeed) or even (sendKey) one. ``params`` other than None (a caller's
     override for one unlock) replace the level's own. Resolution happens on each call, so an
-    unset key variable or unknown algorithm fails at unlock time with a clear message.
+    unset key variable, or a name the given resolver does not know (names and params were
+    checked against the registry at load), fails at unlock time with a clear message.
     """
 
     def __init__(

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from diagkit.profile.problems import Path, raise_findings
-from diagkit.profile.values import HEX_PATTERN, Seconds, format_seconds, parse_int
+from diagkit.profile.values import HEX_PATTERN, Seconds, format_seconds, hex_text, parse_int
 
 # ISO 14229-2: the server drops a non-default session after S3server = 5 s without a request.
 S3_SERVER = 5.0
@@ -33,9 +41,18 @@ def parse_session(value: object) -> int:
     return number
 
 
+def session_name(session: int) -> str:
+    """How a profile writes a session: its ISO name (``extended``), else ``0x40``."""
+    for name, number in SESSIONS.items():
+        if number == session:
+            return name
+    return hex_text(session, 2)
+
+
 Session = Annotated[
     int,
     BeforeValidator(parse_session),
+    PlainSerializer(session_name, return_type=str, when_used="json"),
     WithJsonSchema(
         {
             "anyOf": [

@@ -1,8 +1,10 @@
 """Human-friendly scalar values of profiles: times with units, hex or decimal integers, STmin.
 
-Times are stored as float seconds; they are parsed through :class:`~decimal.Decimal` so that
-``500us`` is exactly what ISO 15765-2 and the kernel get, and printed back in the largest unit
-that keeps them whole (``0.05`` -> ``50ms``), which makes a dump load back to an equal value.
+Times are written with a unit (``50ms``): a bare number would be ambiguous (``p2: 50`` meant
+50 ms but read as 50 s), so it is refused, except ``0``, which is zero in any unit. They are
+stored as float seconds, parsed through :class:`~decimal.Decimal` so that ``500us`` is exactly
+what ISO 15765-2 and the kernel get, and printed back in the largest unit that keeps them whole
+(``0.05`` -> ``50ms``), which makes a dump load back to an equal value.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ _UNITS: dict[str, Decimal] = {
     "s": Decimal(1),
 }
 _TIME_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ns|us|µs|ms|s)?\s*$")
+_ZERO_RE = re.compile(r"^\s*0+(?:\.0+)?\s*$")
 _HEX_RE = re.compile(r"^\s*0[xX][0-9a-fA-F]+(?:_?[0-9a-fA-F]+)*\s*$")
 _DEC_RE = re.compile(r"^\s*[+-]?[0-9]+\s*$")
 
 INTERFACE_PATTERN = r"^[^\s]+$"
-TIME_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(ns|us|µs|ms|s)?\s*$"
+TIME_PATTERN = r"^\s*([0-9]+(\.[0-9]+)?\s*(ns|us|µs|ms|s)|0+(\.0+)?)\s*$"
 HEX_PATTERN = r"^\s*(0[xX][0-9a-fA-F_]+|[+-]?[0-9]+)\s*$"
 
 
@@ -36,7 +39,7 @@ def _exact(seconds: float) -> Decimal:
 
 
 def parse_seconds(value: object) -> float:
-    """Turn ``50ms``, ``500us``, ``5s``, ``"0.05"``, ``0.05`` or ``5`` into float seconds."""
+    """Turn ``50ms``, ``500us`` or ``5s`` into float seconds; refuse bare numbers other than 0."""
     if isinstance(value, bool):
         raise ValueError(f"expected a time such as 50ms, 500us or 5s, got {value!r}")
     if isinstance(value, int | float):
@@ -44,17 +47,30 @@ def parse_seconds(value: object) -> float:
             raise ValueError(f"expected a finite time, got {value!r}")
         if value < 0:
             raise ValueError(f"a time cannot be negative, got {value!r}")
-        return float(value)
+        if value == 0:
+            return 0.0
+        raise ValueError(_bare(repr(value)))
     if isinstance(value, str):
         match = _TIME_RE.match(value)
         if match is None:
             raise ValueError(
                 f"{value!r} is not a time; write a number with a unit (ns, us, ms, s), "
-                "e.g. 500us, 50ms, 5s, or plain seconds"
+                "e.g. 500us, 50ms, 5s"
             )
         number, unit = match.groups()
-        return float(Decimal(number) * _UNITS[unit or "s"])
+        if unit is None:
+            if _ZERO_RE.match(value):
+                return 0.0
+            raise ValueError(_bare(number))
+        return float(Decimal(number) * _UNITS[unit])
     raise ValueError(f"expected a time such as 50ms, 500us or 5s, got {type(value).__name__}")
+
+
+def _bare(number: str) -> str:
+    return (
+        f"{number} has no unit, and a bare number is ambiguous; write {number}ms or {number}s "
+        "(units: ns, us, ms, s)"
+    )
 
 
 def format_seconds(seconds: float) -> str:
@@ -114,10 +130,10 @@ def _int_schema(minimum: int | None, maximum: int | None) -> dict[str, Any]:
 
 _TIME_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"const": 0},
         {"type": "string", "pattern": TIME_PATTERN},
     ],
-    "description": "a time: 500us, 50ms, 5s, or a plain number of seconds",
+    "description": "a time with its unit: 500us, 50ms, 5s (a bare number only for 0)",
 }
 
 Seconds = Annotated[
@@ -126,7 +142,7 @@ Seconds = Annotated[
     PlainSerializer(format_seconds, return_type=str, when_used="json-unless-none"),
     WithJsonSchema(_TIME_SCHEMA),
 ]
-"""A duration in seconds, written with a unit or as plain seconds."""
+"""A duration in seconds, written with its unit (``50ms``); only ``0`` may go without."""
 
 
 def _hex(width: int) -> PlainSerializer:

@@ -11,28 +11,43 @@ asked for::
 
 The entry point names an object with ``compute_key`` (an instance, or a module with that
 function) or a class, which is instantiated without arguments.
+
+An algorithm may declare its parameters with a ``Params`` attribute, a pydantic model (frozen,
+``extra="forbid"``, as the built-in ones): a profile's ``params:`` are then validated against
+it when the profile is loaded, reported with the profile's file and line, and shown in the
+JSON Schema of profiles. When the profile takes ``key`` from ``key_env``, the model is
+validated with the context ``{"key_from_env": True}`` (:data:`KEY_FROM_ENV`), since the key
+itself is only read when a key is computed. Without ``Params`` any parameters are accepted.
 Seeds and keys are secrets of the bench: nothing here logs them.
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections.abc import Callable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, runtime_checkable
 
+from pydantic import BaseModel
+
 from diagkit.errors import SecurityAccessError
-from diagkit.security.algorithms import AddConstant, Aes128Cmac, Xor
+from diagkit.security.algorithms import KEY_FROM_ENV, AddConstant, Aes128Cmac, Xor
 
 ENTRY_POINT_GROUP = "diagkit.security"
+BUILTIN = ("add_constant", "aes128_cmac", "xor_mask")
+"""The algorithms diagkit ships (the committed JSON Schema describes these)."""
 
 __all__ = [
+    "BUILTIN",
     "ENTRY_POINT_GROUP",
+    "KEY_FROM_ENV",
     "SecurityAlgorithm",
     "checked_key",
     "compute_key",
     "get",
     "names",
+    "params_model",
     "register",
     "resolve",
     "unregister",
@@ -41,7 +56,12 @@ __all__ = [
 
 @runtime_checkable
 class SecurityAlgorithm(Protocol):
-    """Computes the key answering ``seed`` for the odd RequestSeed ``level`` (0x01, 0x03...)."""
+    """Computes the key answering ``seed`` for the odd RequestSeed ``level`` (0x01, 0x03...).
+
+    Optionally also has ``Params``, a pydantic model of the parameters it takes (see the
+    module documentation); :func:`params_model` reads it. It is not part of the protocol's
+    required members, so algorithms without it still qualify.
+    """
 
     def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
         """The key to send with SendKey (``level + 1``); ``params`` come from the profile."""
@@ -94,9 +114,29 @@ def get(name: str) -> SecurityAlgorithm:
             algorithm = _load(ep)
             with _lock:
                 return _registry.setdefault(name, algorithm)
+    known = names()
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
     raise SecurityAccessError(
-        f"unknown security algorithm {name!r}; known algorithms: {', '.join(names()) or 'none'}"
+        f"unknown security algorithm {name!r}; {hint}known algorithms: {', '.join(known) or 'none'}"
     )
+
+
+def params_model(name: str) -> type[BaseModel] | None:
+    """The pydantic model of algorithm ``name``'s parameters, None when it declares none.
+
+    Raises like :func:`get` for an unknown name, and :class:`TypeError` when ``Params`` is
+    something other than a pydantic model.
+    """
+    model = getattr(get(name), "Params", None)
+    if model is None:
+        return None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(
+            f"security algorithm {name!r}: Params must be a pydantic model class, "
+            f"got {type(model).__name__}"
+        )
+    return model
 
 
 def resolve(name: str) -> Callable[[int, bytes, Mapping[str, object]], bytes]:

@@ -4,13 +4,127 @@
 the scheme many current ECUs use (key = AES-128-CMAC of the seed, RFC 4493) with a secret key
 that should come from the environment (``key_env`` in the profile). Makers' own algorithms are
 registered as plugins.
+
+Each algorithm declares its parameters as a pydantic model, its ``Params`` attribute: profiles
+are checked against it when they are loaded (so ``params: {maks: ...}`` is refused there, not
+at unlock time), and the JSON Schema of profiles shows it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
 from diagkit.errors import SecurityAccessError
+
+KEY_FROM_ENV = "key_from_env"
+"""Validation context flag: the profile supplies ``key`` from ``key_env`` when a key is computed."""
+
+_HEX_TEXT = r"^\s*(0[xX])?([0-9a-fA-F]{2})+\s*$"
+
+
+def _as_bytes(name: str, algorithm: str) -> BeforeValidator:
+    def parse(value: object) -> bytes:
+        reveal = getattr(value, "reveal", None)  # a profile's Secret hides its value
+        if callable(reveal):
+            value = reveal()
+        try:
+            return _bytes_param({name: value}, name, algorithm)
+        except SecurityAccessError as exc:
+            raise ValueError(str(exc)) from None
+
+    return BeforeValidator(parse)
+
+
+def _as_int(name: str, algorithm: str) -> BeforeValidator:
+    def parse(value: object) -> int:
+        try:
+            return _int_param({name: value}, name, algorithm)
+        except SecurityAccessError as exc:
+            raise ValueError(str(exc)) from None
+
+    return BeforeValidator(parse)
+
+
+_HEX_OUT = PlainSerializer(lambda b: "0x" + b.hex().upper(), return_type=str, when_used="json")
+_BYTES_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "string", "pattern": _HEX_TEXT},
+            {"type": "integer", "minimum": 0},
+        ]
+    }
+)
+_INT_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": r"^\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*$"},
+        ]
+    }
+)
+
+
+class XorMaskParams(BaseModel):
+    """Parameters of ``xor_mask``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mask: Annotated[bytes, _as_bytes("mask", "xor_mask"), _HEX_OUT, _BYTES_SCHEMA] = Field(
+        description="XOR mask, repeated over the seed: hex text (keeps leading zero bytes) "
+        "or an integer (as few bytes as it needs)"
+    )
+
+
+class AddConstantParams(BaseModel):
+    """Parameters of ``add_constant``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    constant: Annotated[int, _as_int("constant", "add_constant"), _INT_SCHEMA] = Field(
+        description="non-negative number added to the seed (big-endian, modulo its size)"
+    )
+
+
+class Aes128CmacParams(BaseModel):
+    """Parameters of ``aes128_cmac``; ``key`` should come from the environment (``key_env``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: Annotated[bytes, _as_bytes("key", "aes128_cmac"), _HEX_OUT, _BYTES_SCHEMA] | None = Field(
+        default=None,
+        repr=False,
+        description="the 16-byte secret as 32 hex digits; give key_env instead of "
+        "writing it into a profile",
+    )
+    key_length: Annotated[int, _as_int("key_length", "aes128_cmac"), _INT_SCHEMA] = Field(
+        default=16, ge=1, le=16, description="bytes of the CMAC sent as the key (1-16)"
+    )
+
+    @model_validator(mode="after")
+    def _needs_a_key(self, info: ValidationInfo) -> Aes128CmacParams:
+        from_env = bool((info.context or {}).get(KEY_FROM_ENV))
+        if self.key is None and not from_env:
+            raise ValueError(
+                "aes128_cmac needs its 16-byte key: set key_env: NAME (the environment "
+                "variable holding it) rather than writing params.key into the file"
+            )
+        if self.key is not None and len(self.key) != 16:
+            raise ValueError(
+                f"aes128_cmac needs a 16-byte key (32 hex digits), got {len(self.key)} bytes"
+            )
+        return self
 
 
 class Xor:
@@ -20,6 +134,8 @@ class Xor:
     big-endian in as few bytes as it needs (``0x5A5AA5A5``: 4 bytes; use a string to keep
     leading zero bytes).
     """
+
+    Params: type[BaseModel] = XorMaskParams
 
     def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
         """XOR the seed with the repeated mask."""
@@ -32,6 +148,8 @@ class AddConstant:
 
     Parameters: ``constant``, a non-negative integer (or a decimal/``0x`` string).
     """
+
+    Params: type[BaseModel] = AddConstantParams
 
     def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
         """Add the constant to the seed read as one big-endian unsigned number."""
@@ -48,6 +166,8 @@ class Aes128Cmac:
     Parameters: ``key``, the 16-byte secret as a hex string (from ``key_env``: never write it
     into a profile), and ``key_length`` (1-16, default 16). Needs the ``cryptography`` package.
     """
+
+    Params: type[BaseModel] = Aes128CmacParams
 
     def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
         """The CMAC of the seed under the secret key, truncated as configured."""

@@ -231,7 +231,8 @@ def test_security_levels_resolve_their_algorithm_by_name_when_used() -> None:
     algo = security_algo(config)
     # udsoncan passes the level it was asked to unlock; the sendKey (even) level maps back.
     assert algo(level=0x02, seed=b"\x12\x34", params=None) == b"\xed\xcb"
-    assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": 0x5A5A})]
+    # the mask in xor_mask's normal form: hex text of its bytes
+    assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": "0x5A5A"})]
 
 
 def test_parameters_given_for_one_unlock_replace_the_profile_ones() -> None:

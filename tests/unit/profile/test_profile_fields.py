@@ -149,7 +149,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     (
         "stmin too long",
-        MINIMAL + "isotp: {flow_control: {stmin: 0.2}}\n",
+        MINIMAL + "isotp: {flow_control: {stmin: 200ms}}\n",
         "isotp.flow_control.stmin",
         "above the largest STmin",
     ),
@@ -339,7 +339,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     (
         "security level even",
-        MINIMAL + "security: [{level: 2, algorithm: xor}]\n",
+        MINIMAL + "security: [{level: 2, algorithm: xor_mask, params: {mask: 0xA5}}]\n",
         "security[0].level",
         "0x02 is not a requestSeed sub-function",
     ),
@@ -351,13 +351,18 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     (
         "security key twice",
-        MINIMAL + "security: [{level: 1, algorithm: a, key_env: K, params: {key: x}}]\n",
+        MINIMAL
+        + "security: [{level: 1, algorithm: aes128_cmac, key_env: K, params: {key: '"
+        + "00" * 16
+        + "'}}]\n",
         "security[0].key_env",
         "keep key material in one place",
     ),
     (
         "key env not a variable name",
-        MINIMAL + "security: [{level: 1, algorithm: a, key_env: 'MY KEY'}]\n",
+        MINIMAL
+        + "security: [{level: 1, algorithm: add_constant, params: {constant: 1}, "
+        + "key_env: 'MY KEY'}]\n",
         "security[0].key_env",
         "'MY KEY' is not an environment variable name",
     ),

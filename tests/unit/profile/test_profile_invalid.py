@@ -70,6 +70,16 @@ CORPUS: dict[str, Expected] = {
     "p2_star_below_p2.yaml": [
         ("p2_star_below_p2.yaml", 5, "uds.p2_star", "500ms is shorter than p2 (2s)")
     ],
+    # a bare number is refused where it is written, not blamed on the key compared with it
+    "time_bare_number.yaml": [
+        (
+            "time_bare_number.yaml",
+            4,
+            "uds.p2",
+            "50 has no unit, and a bare number is ambiguous; write 50ms or 50s",
+        ),
+        ("time_bare_number.yaml", 7, "isotp.flow_control.stmin", "write 1ms or 1s"),
+    ],
     "time_bad_unit.yaml": [("time_bad_unit.yaml", 4, "uds.p2", "'50 msec' is not a time")],
     "tester_present_too_slow.yaml": [
         (

@@ -107,3 +107,30 @@ def test_an_algorithm_returning_something_else_than_bytes_is_refused() -> None:
             registry.compute_key("test-wrong", 1, b"\x01", {})
     finally:
         registry.unregister("test-wrong")
+
+
+def test_a_misspelled_name_suggests_the_closest_known_one() -> None:
+    with pytest.raises(SecurityAccessError, match="'xor_msk'; did you mean 'xor_mask'"):
+        registry.get("xor_msk")
+
+
+def test_the_built_in_algorithms_declare_their_parameters() -> None:
+    for name in registry.BUILTIN:
+        model = registry.params_model(name)
+        assert model is not None
+        assert model.model_config.get("extra") == "forbid"
+    aes = registry.params_model("aes128_cmac")
+    assert aes is not None
+    assert list(aes.model_fields) == ["key", "key_length"]
+
+
+def test_params_that_are_not_a_model_are_refused() -> None:
+    class Odd(Reverse):
+        Params = dict
+
+    registry.register("test-odd", Odd())
+    try:
+        with pytest.raises(TypeError, match="Params must be a pydantic model"):
+            registry.params_model("test-odd")
+    finally:
+        registry.unregister("test-odd")
