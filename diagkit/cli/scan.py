@@ -66,15 +66,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     found = parser.add_argument_group("discovery")
     found.add_argument(
-        "--ids", default=DEFAULT_IDS, help=f"11-bit request ids to probe (default {DEFAULT_IDS})"
+        "--ids",
+        metavar="RANGE",
+        default=DEFAULT_IDS,
+        help=f"11-bit request ids to probe (default {DEFAULT_IDS})",
     )
     found.add_argument(
         "--targets",
+        metavar="RANGE",
         default=DEFAULT_TARGETS,
         help=f"29-bit normal-fixed target addresses to probe (default {DEFAULT_TARGETS})",
     )
     found.add_argument(
-        "--source-address", type=number, default=0xF1, help="tester address in 29-bit ids (0xF1)"
+        "--source-address",
+        metavar="SA",
+        type=number,
+        default=0xF1,
+        help="tester address in 29-bit ids (0xF1)",
     )
     found.add_argument(
         "--functional",
@@ -90,6 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     found.add_argument(
         "--padding",
+        metavar="BYTE",
         default="0xCC",
         help="byte the probe frames are padded to 8 bytes with, or 'none' (default 0xCC)",
     )
@@ -102,11 +111,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     one = parser.add_argument_group("one ECU")
     one.add_argument("--services", action="store_true", help="probe every ISO 14229-1 service")
     one.add_argument("--dids", metavar="RANGE", help="read these DIDs: 0xF180-0xF1FF,0x0100")
-    one.add_argument("--session", help="enter this session (name or number) before probing")
-    one.add_argument("--tx", type=number, help="with INTERFACE: the ECU's 11-bit request id")
-    one.add_argument("--rx", type=number, help="with INTERFACE: the ECU's 11-bit response id")
     one.add_argument(
-        "--target-address", type=number, help="with INTERFACE: the ECU's 29-bit normal-fixed TA"
+        "--session", metavar="NAME", help="enter this session (name or number) before probing"
+    )
+    one.add_argument(
+        "--tx", metavar="ID", type=number, help="with INTERFACE: the ECU's 11-bit request id"
+    )
+    one.add_argument(
+        "--rx", metavar="ID", type=number, help="with INTERFACE: the ECU's 11-bit response id"
+    )
+    one.add_argument(
+        "--target-address",
+        metavar="TA",
+        type=number,
+        help="with INTERFACE: the ECU's 29-bit normal-fixed TA",
     )
     one.add_argument(
         "--write-profile",
@@ -117,17 +135,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("limits")
     limits.add_argument(
         "--rate",
+        metavar="N",
         type=float,
         default=DEFAULT_RATE,
         help=f"requests per second, at most (default {DEFAULT_RATE:g})",
     )
     limits.add_argument(
         "--timeout",
+        metavar="SECONDS",
         type=float,
         help="seconds to wait for each answer (default 0.05; one ECU: its profile's P2)",
     )
     limits.add_argument(
         "--max-time",
+        metavar="SECONDS",
         type=float,
         default=DEFAULT_MAX_TIME,
         help=f"seconds for the whole scan (default {DEFAULT_MAX_TIME:g})",

@@ -12,6 +12,7 @@ every responder at once. Probes go out one at a time, paced by a :class:`Pacer`.
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ FUNCTIONAL_TARGET = 0x33  # the OBD functional target address (ISO 15765-4)
 NORMAL_FIXED_PHYSICAL = 0x18DA0000
 NORMAL_FIXED_FUNCTIONAL = 0x18DB0000
 CLASSIC_DL = 8
+
+logger = logging.getLogger(__name__)
 
 
 def single_frame(payload: bytes, *, padding: int | None) -> bytes:
@@ -223,6 +226,7 @@ def discover(
         sent = time.monotonic()
         bus.send(RawFrame(tx_id, data, extended=extended, fd=fd))
         result.probes_sent += 1
+        logger.debug("probe %s 0x%X%s: %s", kind, tx_id, " (FD)" if fd else "", data.hex(" "))
         for frame, elapsed in _gather(bus, sent, plan.timeout):
             payload = frame_payload(frame.data)
             if frame.can_id == tx_id or payload is None or not answers(payload, sid):
@@ -233,6 +237,14 @@ def discover(
                 kind, tx_id, frame.can_id, frame.extended, frame.fd, payload, elapsed * 1000.0
             )
             result.responders.append(responder)
+            logger.info(
+                "probe %s 0x%X: answer on 0x%X after %.1f ms: %s",
+                kind,
+                tx_id,
+                frame.can_id,
+                responder.elapsed_ms,
+                payload.hex(" "),
+            )
             if on_responder is not None:
                 on_responder(responder)
     return result

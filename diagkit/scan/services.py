@@ -11,6 +11,7 @@ means absent, other NRCs present but refused.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ SAFE_REQUESTS: dict[int, bytes] = {
     ServiceId.TesterPresent: b"\x3e\x00",
 }
 ALL_SERVICES: tuple[int, ...] = tuple(int(sid) for sid in ServiceId)
+logger = logging.getLogger(__name__)
+
 DEFAULT_P2_STAR = 2.0  # how long a 0x78 "response pending" may extend one probe
 
 
@@ -67,6 +70,13 @@ def exchange(
 
     Answers to another service (late answers of an earlier probe) are skipped.
     """
+    answer = _exchange(transport, request, timeout=timeout, p2_star=p2_star)
+    shown = "no answer" if answer.response is None else answer.response.hex(" ")
+    logger.info("%s -> %s (%.1f ms)", request.hex(" "), shown, answer.elapsed_ms)
+    return answer
+
+
+def _exchange(transport: Transport, request: bytes, *, timeout: float, p2_star: float) -> Answer:
     sid = request[0]
     sent = time.monotonic()
     transport.send(request)

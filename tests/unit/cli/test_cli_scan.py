@@ -215,3 +215,22 @@ def test_the_written_profile_checks_and_reads_the_dids_it_found(
         (0xF18C, "ecu_serial_number", "hex", 10),
         (0xF190, "vin", "hex", 17),
     ]
+
+
+def test_an_ecu_known_only_by_its_ids_gets_a_profile_from_scratch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written = tmp_path / "ecu.yaml"
+    with run_bench(load_profile(ENGINE_SIM)):  # channel "bench" of python-can's virtual bus
+        argv = ["scan", "bench", "--backend", "userspace", "--python-can", "interface=virtual"]
+        argv += ["--tx", "0x7E0", "--dids", "0xF190", "--write-profile", str(written), "--json"]
+        status, document = run_json(argv, capsys)
+        assert status == 0 and document["present_dids"] == ["0xF190"]
+        assert main(["profile", "check", str(written)]) == 0
+        capsys.readouterr()
+        assert main(["read", str(written), "did_F190"]) == 0
+        assert capsys.readouterr().out == f"did_F190 = {b'WVWZZZ1JZXW000001'.hex().upper()}\n"
+    profile = load_profile(written)
+    assert profile.name == "ecu_7E0" and profile.backend == "userspace"
+    assert (profile.addressing.txid, profile.addressing.rxid) == (0x7E0, 0x7E8)  # tx+8
+    assert profile.isotp.tx_padding == 0xCC
