@@ -234,3 +234,10 @@ def test_an_ecu_known_only_by_its_ids_gets_a_profile_from_scratch(
     assert profile.name == "ecu_7E0" and profile.backend == "userspace"
     assert (profile.addressing.txid, profile.addressing.rxid) == (0x7E0, 0x7E8)  # tx+8
     assert profile.isotp.tx_padding == 0xCC
+
+
+def test_a_bus_that_cannot_be_opened_exits_5(capsys: pytest.CaptureFixture[str]) -> None:
+    # no such interface here (ENODEV), or no CAN in this kernel at all (EAFNOSUPPORT): both 5
+    status, document = run_json(["scan", "nosuch0", "--ids", "0x7E0", "--json"], capsys)
+    assert status == 5 and document["error"]["exit_code"] == 5
+    assert "nosuch0" in document["error"]["message"] or "CAN" in document["error"]["message"]
