@@ -211,13 +211,15 @@ def _discover(args: argparse.Namespace, out: Output) -> ExitCode:
             "max_time_s": args.max_time,
         },
     )
-    result = Discovery()
-    names: dict[tuple[bool, int], str] = {}
+    results: list[Discovery] = []
+    ecus: list[dict[str, Any]] = []
+    responders: list[dict[str, Any]] = []
     interrupted = False
     with _discovery_buses(args) as buses:
         out.set("buses", [_bus_json(config) for config, _ in buses])
-        for config, profiles in buses:
-            names.update(_names(profiles))
+        for config, profiles in buses:  # one result per bus: ids are only unique on a bus
+            result = Discovery()
+            results.append(result)
             bus = open_raw_bus(config, fd=plan.fd)
             try:
                 discover(bus, plan, pacer=pacer, result=result)
@@ -226,17 +228,22 @@ def _discover(args: argparse.Namespace, out: Output) -> ExitCode:
                 interrupted = True
             finally:
                 bus.close()
+            names = _names(profiles)
+            for ecu in result.ecus():
+                name = names.get((ecu["extended"], int(ecu["rx_id"], 16)))
+                ecus.append(
+                    {**ecu, "interface": config.interface, **({"ecu": name} if name else {})}
+                )
+            responders += [
+                {**r.as_dict(), "interface": config.interface} for r in result.responders
+            ]
             if not result.complete:
                 break
-    ecus = result.ecus()
-    for ecu in ecus:
-        name = names.get((ecu["extended"], int(ecu["rx_id"], 16)))
-        if name is not None:
-            ecu["ecu"] = name
     out.set("ecus", ecus)
-    out.set("responders", [r.as_dict() for r in result.responders])
-    out.set("probes_sent", result.probes_sent)
-    _report_stop(out, result.stopped, args)
+    out.set("responders", responders)
+    out.set("probes_sent", sum(r.probes_sent for r in results))
+    stopped = next((r.stopped for r in results if r.stopped is not None), None)
+    _report_stop(out, stopped, args)
     out.columns("ECU", "tx id", "rx id", "answer", "time")
     for ecu in ecus:
         tx = ecu["tx_id"] if ecu["kind"] != "functional" else f"{ecu['tx_id']} (functional)"

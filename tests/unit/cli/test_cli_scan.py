@@ -241,3 +241,25 @@ def test_a_bus_that_cannot_be_opened_exits_5(capsys: pytest.CaptureFixture[str])
     status, document = run_json(["scan", "nosuch0", "--ids", "0x7E0", "--json"], capsys)
     assert status == 5 and document["error"]["exit_code"] == 5
     assert "nosuch0" in document["error"]["message"] or "CAN" in document["error"]["message"]
+
+
+def test_a_bench_on_two_buses_is_scanned_bus_by_bus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    n = next(_channels)
+    bench = tmp_path / "bench.yaml"
+    bench.write_text(
+        "name: two_buses\necus:\n"
+        f"  left: {{profile: {ENGINE_SIM}, interface: scan-left-{n}}}\n"
+        f"  right: {{profile: {ENGINE_SIM}, interface: scan-right-{n}}}\n"
+    )
+    with run_bench(load_bench(bench)):  # the same ids on both buses: told apart by the bus
+        argv = ["scan", str(bench), "--ids", "0x7E0", "--targets", "none", "--no-functional"]
+        status, document = run_json([*argv, "--json"], capsys)
+    assert status == 0
+    found = {(e["ecu"], e["interface"], e["tx_id"], e["rx_id"]) for e in document["ecus"]}
+    assert found == {
+        ("engine_sim", f"scan-left-{n}", "0x7E0", "0x7E8"),  # the profile's name
+        ("engine_sim", f"scan-right-{n}", "0x7E0", "0x7E8"),
+    }
+    assert document["probes_sent"] == 2
