@@ -6,7 +6,9 @@ service (positive ``SID+0x40`` or ``7F SID NRC``) names the responder, on any id
 candidates are request ids (an ECU conventionally answers on tx+8, but any id is reported);
 29-bit candidates are normal-fixed target addresses (request ``0x18DA<TA><SA>``, answer
 ``0x18DA<SA><TA>``, ISO 15765-2). The functional broadcast (``0x7DF``, ``0x18DB33F1``) gathers
-every responder at once. Probes go out one at a time, paced by a :class:`Pacer`.
+every responder at once. Probes go out one at a time, paced by a :class:`Pacer`. An answer
+that comes after its probe's timeout still goes to the right probe when its id says which: a
+29-bit answer names its sender, an 11-bit one on an earlier probe's tx+8 is that probe's.
 """
 
 from __future__ import annotations
@@ -218,6 +220,7 @@ def discover(
         if ta != plan.source_address
     ]
     data = single_frame(plan.request, padding=plan.padding)
+    sent_at: dict[tuple[bool, int], float] = {}  # physical probes: (29-bit, tx id) -> when
     for (kind, tx_id, extended), fd in itertools.product(probes, plan.frames):
         if pacer.expired():
             result.stopped = "time limit"
@@ -226,21 +229,34 @@ def discover(
         sent = time.monotonic()
         bus.send(RawFrame(tx_id, data, extended=extended, fd=fd))
         result.probes_sent += 1
+        if kind != "functional":
+            sent_at[(extended, tx_id)] = sent
         logger.debug("probe %s 0x%X%s: %s", kind, tx_id, " (FD)" if fd else "", data.hex(" "))
-        for frame, elapsed in _gather(bus, sent, plan.timeout):
+        for frame, received in _gather(bus, sent, plan.timeout):
             payload = frame_payload(frame.data)
-            if frame.can_id == tx_id or payload is None or not answers(payload, sid):
+            if (frame.extended, frame.can_id) == (extended, tx_id) or payload is None:
                 continue
-            if not _plausible(kind, tx_id, frame, plan.source_address):
+            if not answers(payload, sid):
                 continue
+            probe = _attribute(kind, tx_id, frame, plan.source_address, sent_at)
+            if probe is None:
+                continue
+            probe_kind, probe_tx = probe
+            since = sent if probe_kind == "functional" else sent_at[(frame.extended, probe_tx)]
             responder = Responder(
-                kind, tx_id, frame.can_id, frame.extended, frame.fd, payload, elapsed * 1000.0
+                probe_kind,
+                probe_tx,
+                frame.can_id,
+                frame.extended,
+                frame.fd,
+                payload,
+                (received - since) * 1000.0,
             )
             result.responders.append(responder)
             logger.info(
                 "probe %s 0x%X: answer on 0x%X after %.1f ms: %s",
-                kind,
-                tx_id,
+                probe_kind,
+                probe_tx,
                 frame.can_id,
                 responder.elapsed_ms,
                 payload.hex(" "),
@@ -251,25 +267,41 @@ def discover(
 
 
 def _gather(bus: RawBus, sent: float, timeout: float) -> list[tuple[RawFrame, float]]:
-    """Every frame received within ``timeout`` s of ``sent``, with its delay after ``sent``."""
+    """Every frame received within ``timeout`` s of ``sent``, with the time it arrived."""
     frames: list[tuple[RawFrame, float]] = []
     deadline = sent + timeout
     while (left := deadline - time.monotonic()) > 0:
         frame = bus.recv(left)
         if frame is not None:
-            frames.append((frame, time.monotonic() - sent))
+            frames.append((frame, time.monotonic()))
     return frames
 
 
-def _plausible(kind: str, tx_id: int, frame: RawFrame, source_address: int) -> bool:
-    """A 29-bit probe's answer must come physically to our source address (ISO 15765-2)."""
-    if kind == "11bit":
-        return not frame.extended
-    if kind == "29bit":
-        target = (tx_id >> 8) & 0xFF
-        return frame.extended and frame.can_id == (
-            NORMAL_FIXED_PHYSICAL | (source_address << 8) | target
-        )
-    if frame.extended:  # functional: 29-bit answers come to our source address
-        return (frame.can_id & 0x1FFFFF00) == NORMAL_FIXED_PHYSICAL | (source_address << 8)
-    return True
+def _attribute(
+    kind: str,
+    tx_id: int,
+    frame: RawFrame,
+    source_address: int,
+    sent_at: dict[tuple[bool, int], float],
+) -> tuple[str, int] | None:
+    """The probe an answer belongs to, as (kind, request id); ``None`` if none of ours.
+
+    A 29-bit answer names its sender (``0x18DA<SA><TA>``), so it goes to the probe of that
+    target even when it arrives late; an 11-bit answer on an earlier probe's tx+8 goes to that
+    probe; any other 11-bit answer to the probe just sent.
+    """
+    if kind == "functional":
+        if frame.extended:  # 29-bit answers come physically to our source address
+            mask = NORMAL_FIXED_PHYSICAL | (source_address << 8)
+            return (kind, tx_id) if frame.can_id & 0x1FFFFF00 == mask else None
+        return (kind, tx_id)
+    if frame.extended:
+        if frame.can_id & 0x1FFFFF00 != NORMAL_FIXED_PHYSICAL | (source_address << 8):
+            return None
+        probed = NORMAL_FIXED_PHYSICAL | ((frame.can_id & 0xFF) << 8) | source_address
+        return ("29bit", probed) if (True, probed) in sent_at else None
+    if kind == "11bit" and frame.can_id == tx_id + 8:
+        return (kind, tx_id)
+    if (False, frame.can_id - 8) in sent_at:
+        return ("11bit", frame.can_id - 8)
+    return (kind, tx_id) if kind == "11bit" else None

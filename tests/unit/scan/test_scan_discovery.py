@@ -195,3 +195,20 @@ def test_id_lists_are_ranges_and_single_ids() -> None:
         parse_ids("0x700-0x800", high=0x7FF)
     with pytest.raises(ConfigurationError, match="not a DID list"):
         parse_ids("F190", high=0xFFFF, what="DID")
+
+
+def test_late_answers_go_to_the_probe_they_answer() -> None:
+    def slow(frame: RawFrame) -> list[RawFrame]:
+        # each ECU's answer comes only while the next id is probed (longer than the timeout)
+        if frame.can_id == 0x7E1:
+            return [RawFrame(0x7E8, h("02 7E 00 CC CC CC CC CC"))]  # the 0x7E0 ECU, late
+        if frame.can_id == 0x18DA0CF1:
+            return [RawFrame(0x18DAF10B, h("02 7E 00 AA AA AA AA AA"), extended=True)]
+        return []
+
+    plan = fast_plan(ids=(0x7E0, 0x7E1), targets=(0x0B, 0x0C), functional=False)
+    found = discover(ScriptedBus(slow), plan, pacer=Pacer(rate=1e6))
+    assert [(r.kind, r.tx_id, r.rx_id) for r in found.responders] == [
+        ("11bit", 0x7E0, 0x7E8),  # tx+8 of the earlier probe, not of 0x7E1
+        ("29bit", 0x18DA0BF1, 0x18DAF10B),  # the answer names TA 0x0B as its sender
+    ]
