@@ -76,11 +76,3 @@ class Pacer:
                 self.sleep(delay)
                 now = self.clock()
         self._last = now
-
-    def remaining(self) -> float | None:
-        """Seconds left of ``max_time`` (``None`` when unbounded)."""
-        if self.max_time is None:
-            return None
-        if self._start is None:
-            return self.max_time
-        return max(self.max_time - (self.clock() - self._start), 0.0)
