@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "io": ("io", "control an input/output (InputOutputControlByIdentifier 0x2F)"),
     "tester-present": ("tester_present", "send TesterPresent (0x3E) periodically until stopped"),
     "send": ("send", "send a raw request and print the raw answer"),
+    "scan": ("scan", "find the ECUs on a bus, and the services and DIDs one answers"),
     "flash": (
         "flash",
         "download a firmware file (binary, Intel HEX, S-record) into an ECU region",
