@@ -8,7 +8,6 @@ serves the engine profile as a simulated ECU there, and talks to it as a script 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
     from diagkit.profile import EcuProfile
 
 PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "engine_userspace.yaml"
-KEY_ENV = "ENGINE_SA_KEY"  # the profile's programming level reads its AES key from here
-DEMO_KEY = "000102030405060708090a0b0c0d0e0f"  # the simulated bench's key, never a real one
 FIRMWARE_SIZE = 64 * 1024
 _T = TypeVar("_T")
 
@@ -115,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
     elif backend != profile.backend:
         profile = profile.with_overrides(backend=backend)
     console.print(f"[bold]diagkit demo[/]: simulated ECU [cyan]{profile.name}[/] over {why}")
-    environ = {KEY_ENV: DEMO_KEY, **os.environ}
+    from diagkit.sim.from_profile import simulation_environ  # noqa: PLC0415
+
+    environ = simulation_environ([profile])  # the simulated bench's made-up AES key
     started = time.perf_counter()
     with simulated(profile, environ) as ecu:
         session = Session(console)

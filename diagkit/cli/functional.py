@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from diagkit.cli.exitcodes import ExitCode
 from diagkit.cli.output import Output
-from diagkit.cli.target import parse_hex, simulation_environ
+from diagkit.cli.target import parse_hex
 
 if TYPE_CHECKING:
     from diagkit.client import FunctionalGroup
@@ -85,6 +85,7 @@ def functional_group(
             yield group
         return
     from diagkit.sim import SimEcu, SimServer, spec_from_profile  # noqa: PLC0415
+    from diagkit.sim.from_profile import simulation_environ  # noqa: PLC0415
     from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
 
     with ExitStack() as stack:
@@ -92,7 +93,7 @@ def functional_group(
         receivers: dict[str, Transport] = {}
         senders: list[Transport] = []
         for profile in profiles:
-            environ = simulation_environ(profile)
+            environ = simulation_environ([profile])
             client_end, ecu_end = MemoryTransport.pair()
             sender_end, functional_end = MemoryTransport.pair()
             ecu = SimEcu(spec_from_profile(profile, environ=environ))

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from diagkit.cli.common import BACKENDS  # noqa: PLC0415
+    from diagkit.cli.common import backend_choices  # noqa: PLC0415
     from diagkit.scan.discovery import (  # noqa: PLC0415
         DEFAULT_IDS,
         DEFAULT_TARGETS,
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interface", help="with FILE: CAN interface instead of the profile's")
     parser.add_argument(
         "--backend",
-        choices=BACKENDS,
+        choices=backend_choices(),
         help="kernel (CAN_RAW and ISO-TP sockets, the default for INTERFACE) or userspace",
     )
     parser.add_argument(
@@ -252,7 +252,10 @@ def _discover(args: argparse.Namespace, out: Output) -> ExitCode:
         return _interrupted(out)
     if not ecus:
         raise ResponseTimeoutError(
-            f"no ECU answered {plan.probe_count} probes ({plan.request.hex(' ')})"
+            plan.request[0],
+            None,
+            None,
+            detail=f"no ECU answered {plan.probe_count} probes ({plan.request.hex(' ')})",
         )
     return ExitCode.OK
 
@@ -361,7 +364,9 @@ def _scan_one(args: argparse.Namespace, out: Output) -> ExitCode:
     if interrupted:
         return _interrupted(out)
     if not result.answered:
-        raise ResponseTimeoutError(f"ECU {profile.name} answered none of the probes")
+        raise ResponseTimeoutError(
+            None, None, None, profile.name, detail="the ECU answered none of the probes"
+        )
     return ExitCode.OK
 
 
@@ -400,7 +405,9 @@ def _refused_session(session: int, response: bytes | None) -> Exception:
     from diagkit.errors import ResponseTimeoutError  # noqa: PLC0415
 
     if response is None:
-        return ResponseTimeoutError(f"no answer to DiagnosticSessionControl 0x{session:02X}")
+        return ResponseTimeoutError(
+            0x10, None, None, detail=f"no answer to DiagnosticSessionControl 0x{session:02X}"
+        )
     from diagkit.client.errors import NrcError  # noqa: PLC0415
 
     if len(response) < 3:
@@ -469,12 +476,12 @@ def _one_transport(profile: EcuProfile, *, simulated: bool) -> Iterator[Transpor
     """The ECU's ISO-TP channel: the profile's, or a simulated ECU's in this process."""
     with ExitStack() as stack:
         if simulated:
-            from diagkit.cli.target import simulation_environ  # noqa: PLC0415
             from diagkit.sim import SimEcu, SimServer, spec_from_profile  # noqa: PLC0415
+            from diagkit.sim.from_profile import simulation_environ  # noqa: PLC0415
             from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
 
             client_end, ecu_end = MemoryTransport.pair()
-            ecu = SimEcu(spec_from_profile(profile, environ=simulation_environ(profile)))
+            ecu = SimEcu(spec_from_profile(profile, environ=simulation_environ([profile])))
             server = SimServer(poll_interval=0.01).add(ecu, ecu_end, owned=True)
             stack.enter_context(server.start())
             transport: Transport = stack.enter_context(client_end)

@@ -10,7 +10,6 @@ reset types. Preconditions the profile declares (a session, a security level) ar
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -164,9 +163,10 @@ def open_target(args: argparse.Namespace) -> Iterator[Target]:
     with ExitStack() as stack:
         if args.sim:
             from diagkit.sim import SimEcu, SimServer, spec_from_profile  # noqa: PLC0415
+            from diagkit.sim.from_profile import simulation_environ  # noqa: PLC0415
             from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
 
-            environ = simulation_environ(profile)
+            environ = simulation_environ([profile])
             client_end, ecu_end = MemoryTransport.pair()
             server = SimServer(poll_interval=0.01).add(
                 SimEcu(spec_from_profile(profile, environ=environ)), ecu_end, owned=True
@@ -178,19 +178,6 @@ def open_target(args: argparse.Namespace) -> Iterator[Target]:
         else:
             client = stack.enter_context(open_client(profile))
         yield Target(profile, client, simulated=args.sim)
-
-
-def simulation_environ(profile: EcuProfile) -> dict[str, str]:
-    """The environment for a simulated ECU: a made-up key for every ``key_env`` not set.
-
-    Both ends read the key from here, so ``--sim`` works without the bench's real keys; a key
-    that is set in the environment is used as it is.
-    """
-    environ = dict(os.environ)
-    for level in profile.security:
-        if level.key_env is not None and not environ.get(level.key_env):
-            environ[level.key_env] = "000102030405060708090a0b0c0d0e0f"
-    return environ
 
 
 def reach(target: Target, out: Output, *, session: int | None, level: int | None) -> None:

@@ -63,7 +63,7 @@ class KernelRawBus:
     """A Linux ``CAN_RAW`` socket on one interface (CAN FD frames too with ``fd``)."""
 
     def __init__(self, interface: str, *, fd: bool = False) -> None:
-        from diagkit.transport.oserror import Context, translate  # noqa: PLC0415
+        from diagkit.errormap import Context, translate  # noqa: PLC0415
 
         self.interface = interface
         self.fd = fd
@@ -84,7 +84,7 @@ class KernelRawBus:
 
     def send(self, frame: RawFrame) -> None:
         """Write one frame; a CAN FD frame needs a bus opened with ``fd``."""
-        from diagkit.transport.oserror import Context, translate  # noqa: PLC0415
+        from diagkit.errormap import Context, translate  # noqa: PLC0415
 
         if frame.fd and not self.fd:
             raise ConfigurationError("a CAN FD frame needs the raw bus opened with fd=True")
@@ -98,7 +98,7 @@ class KernelRawBus:
 
     def recv(self, timeout: float) -> RawFrame | None:
         """The next data frame (error and remote frames are skipped), or ``None``."""
-        from diagkit.transport.oserror import Context, translate  # noqa: PLC0415
+        from diagkit.errormap import Context, translate  # noqa: PLC0415
 
         if self._socket.fileno() < 0:
             raise TransportClosedError(f"recv on {self.interface}: the raw CAN socket is closed")

@@ -42,18 +42,9 @@ def simulated_bus(
     The channel is new for each call unless named, so two scans in one process never meet.
     """
     from diagkit.sim import run_bench  # noqa: PLC0415
+    from diagkit.sim.from_profile import simulation_environ  # noqa: PLC0415
 
     name = channel or f"diagkit-scan-{os.getpid()}-{next(_channels)}"
     moved = [on_virtual_bus(p, name) for p in profiles]
-    with run_bench(moved, environ=_made_up_keys(moved), poll_interval=0.01):
+    with run_bench(moved, environ=simulation_environ(moved), poll_interval=0.01):
         yield moved
-
-
-def _made_up_keys(profiles: Sequence[EcuProfile]) -> dict[str, str]:
-    """The environment with a made-up key for every ``key_env`` not set (as ``--sim`` does)."""
-    environ = dict(os.environ)
-    for profile in profiles:
-        for level in profile.security:
-            if level.key_env is not None and not environ.get(level.key_env):
-                environ[level.key_env] = "000102030405060708090a0b0c0d0e0f"
-    return environ

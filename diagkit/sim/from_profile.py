@@ -15,7 +15,8 @@ routine_control a fault's ``did`` names a routine); ``truncate: true`` drops one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -206,3 +207,21 @@ def _fault(profile: EcuProfile, fault: ProfileFault) -> Fault:
         reset_after_blocks=fault.reset_after_blocks,
         times=fault.times,
     )
+
+
+SIMULATION_KEY = "000102030405060708090a0b0c0d0e0f"
+"""The key a simulated bench uses for every ``key_env`` left unset: made up, never a real one."""
+
+
+def simulation_environ(profiles: Iterable[EcuProfile]) -> dict[str, str]:
+    """The environment with :data:`SIMULATION_KEY` for every ``key_env`` that is not set.
+
+    A simulated ECU and its client both read keys from it, so simulations run without the
+    bench's real keys; a key that is set in the environment is used as it is.
+    """
+    environ = dict(os.environ)
+    for profile in profiles:
+        for level in profile.security:
+            if level.key_env is not None and not environ.get(level.key_env):
+                environ[level.key_env] = SIMULATION_KEY
+    return environ
