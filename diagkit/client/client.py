@@ -34,7 +34,6 @@ from diagkit.codes import ServiceId, service_name
 from diagkit.connection import TransportConnection
 from diagkit.errors import (
     ConfigurationError,
-    DiagkitError,
     InvalidResponseError,
     SecurityAccessError,
 )
@@ -115,6 +114,12 @@ class EcuClient:
         self.functional = functional
         self.connection = TransportConnection(transport, address, send_timeout=send_timeout)
         try:
+            if config is not None and config.get("security_algo") is not None:
+                raise ConfigurationError(
+                    "security is configured by algorithm name: pass security_settings="
+                    "SecuritySettings(algorithm=..., params=...) (algorithms are registered "
+                    "with diagkit.security.register), not udsoncan's security_algo"
+                )
             self._base_timing = timing or Timing()
             self.keep_alive = keep_alive or KeepAlive()
             if self.keep_alive.functional and functional is None:
@@ -261,7 +266,7 @@ class EcuClient:
     def _key_function(
         self, odd: int, algorithm: str | None, params: Mapping[str, object] | None
     ) -> Callable[[bytes], bytes]:
-        """seed -> key for ``odd``: the call's algorithm, the settings', or udsoncan's config."""
+        """seed -> key for ``odd``: the call's algorithm or the settings' (one way: by name)."""
         chosen = self.security.for_level(odd)
         if algorithm is not None:
             chosen = (algorithm, chosen[1] if chosen else {})
@@ -270,26 +275,10 @@ class EcuClient:
             security.get(name)  # an unknown name fails before the ECU counts an attempt
             use = configured if params is None else params
             return lambda seed: security.compute_key(name, odd, seed, use)
-        algo = self.uds.config.get("security_algo")
-        if algo is None:
-            raise SecurityAccessError(
-                f"[{self.address}] no security algorithm configured for level 0x{odd:02X}; "
-                f"known algorithms: {', '.join(security.names())}"
-            )
-        extra = self.uds.config.get("security_algo_params") if params is None else params
-
-        def from_config(seed: bytes) -> bytes:
-            try:
-                key = algo(odd, seed, extra)
-            except DiagkitError:
-                raise
-            except Exception as exc:  # a user-supplied algorithm may fail in any way
-                raise SecurityAccessError(
-                    f"[{self.address}] key computation for level 0x{odd:02X} failed: {exc}"
-                ) from exc
-            return security.checked_key(key, f"[{self.address}] the security algorithm")
-
-        return from_config
+        raise SecurityAccessError(
+            f"[{self.address}] no security algorithm configured for level 0x{odd:02X}; "
+            f"known algorithms: {', '.join(security.names())}"
+        )
 
     # -- data identifiers and memory ----------------------------------------------------------
 
