@@ -34,6 +34,7 @@ from diagkit.errors import (
     TransportTimeoutError,
     TransportUnavailableError,
     UdsError,
+    UnknownNameError,
 )
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ __all__ = [
     "TransportTimeoutError",
     "TransportUnavailableError",
     "UdsError",
+    "UnknownNameError",
     "__version__",
     "load_bench",
     "load_profile",
