@@ -4,6 +4,12 @@
 the moment the transport has it, and a broken transfer (ECOMM, EILSEQ, ETIMEDOUT...) surfaces
 as a diagkit :class:`~diagkit.errors.TransportError` in the caller instead of killing a thread.
 A foreign transport's raw ``OSError`` is mapped by :mod:`diagkit.errormap`, as every backend's.
+
+It implements udsoncan's ``BaseConnection`` contract without importing ``udsoncan.connections``
+(which imports python-can and python-can-isotp, whatever the transport): it is registered as a
+virtual subclass of ``BaseConnection`` when udsoncan's client is first built
+(:func:`register_with_udsoncan`), so ``isinstance(connection, BaseConnection)`` holds wherever
+udsoncan could see it. Type checkers see no subclass: cast where udsoncan's annotations want one.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 
-from udsoncan.connections import BaseConnection
 from udsoncan.exceptions import TimeoutException
 from udsoncan.Request import Request
 from udsoncan.Response import Response
@@ -26,7 +31,7 @@ _DRAIN_LIMIT = 1024  # a peer flooding us must not keep empty_rxqueue() busy for
 _FOREVER = 86400.0  # udsoncan may wait with timeout=None; the transport needs a number
 
 
-class TransportConnection(BaseConnection):
+class TransportConnection:
     """A udsoncan connection sending and receiving whole PDUs through ``transport``.
 
     The connection owns the transport: :meth:`close` closes it, in any state, any number of
@@ -41,7 +46,7 @@ class TransportConnection(BaseConnection):
         *,
         send_timeout: float | None = None,
     ) -> None:
-        super().__init__(name)
+        self.name = f"Connection[{name}]" if name else "Connection"  # as udsoncan names them
         self.logger = logger  # udsoncan's default is a root-level "Connection" logger
         self.transport = transport
         self.send_timeout = send_timeout
@@ -137,3 +142,10 @@ class TransportConnection(BaseConnection):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def register_with_udsoncan() -> None:
+    """Make :class:`TransportConnection` a (virtual) udsoncan ``BaseConnection``; idempotent."""
+    from udsoncan.connections import BaseConnection  # noqa: PLC0415 (python-can comes along)
+
+    BaseConnection.register(TransportConnection)

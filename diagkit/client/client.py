@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from udsoncan.common.CommunicationType import CommunicationType
 from udsoncan.common.DataFormatIdentifier import DataFormatIdentifier
@@ -29,7 +29,7 @@ from diagkit.client.errors import NrcError, SecurityRefusedError, uds_errors
 from diagkit.client.exchange import Exchange
 from diagkit.client.tester_present import Sender, TesterPresentKeeper
 from diagkit.client.timing import Timing
-from diagkit.client.uds import UdsClient, client_config
+from diagkit.client.udsconfig import client_config
 from diagkit.codes import ServiceId, service_name
 from diagkit.connection import TransportConnection
 from diagkit.errors import (
@@ -38,6 +38,9 @@ from diagkit.errors import (
     SecurityAccessError,
 )
 from diagkit.transport.base import Transport
+
+if TYPE_CHECKING:
+    from diagkit.client.uds import UdsClient
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +130,9 @@ class EcuClient:
             self.security = security_settings or SecuritySettings()
             self.exchange = Exchange(self.connection, address, self._base_timing)
             with uds_errors(address):
-                self.uds = UdsClient(self.exchange, client_config(config, self._base_timing))
-            self.dids = DidCodecs(self.uds.config.get("data_identifiers"), did_names)
+                self._uds_config = client_config(config, self._base_timing)
+            self._uds: UdsClient | None = None
+            self.dids = DidCodecs(self._uds_config.get("data_identifiers"), did_names)
             self.dtc_status_mask = dtc_status_mask
             self.keeper = TesterPresentKeeper(
                 self.exchange,
@@ -136,7 +140,9 @@ class EcuClient:
                 suppress=self.keep_alive.suppress,
                 functional=functional if self.keep_alive.functional else None,
             )
-            self._tolerate_zero_padding = bool(self.uds.config.get("tolerate_zero_padding", True))
+            self._tolerate_zero_padding = bool(
+                self._uds_config.get("tolerate_zero_padding", True)
+            )
             self.connection.open()
         except BaseException:  # the client owns the transports, even when it fails to start
             self.connection.close()
@@ -145,6 +151,20 @@ class EcuClient:
             raise
 
     # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def uds(self) -> UdsClient:
+        """udsoncan's ``Client`` over this client's exchange, built when first needed.
+
+        The fast paths (DIDs, routines, TesterPresent, raw requests) never need it, so a read
+        does not import udsoncan's client, its connections module or python-can.
+        """
+        if self._uds is None:
+            from diagkit.client.uds import UdsClient  # noqa: PLC0415 (heavy, seldom needed)
+
+            with uds_errors(self.address):
+                self._uds = UdsClient(self.exchange, self._uds_config)
+        return self._uds
 
     @property
     def closed(self) -> bool:

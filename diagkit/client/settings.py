@@ -16,7 +16,7 @@ from udsoncan.typing import ClientConfig
 
 from diagkit.client.client import KeepAlive, SecuritySettings
 from diagkit.client.timing import Timing
-from diagkit.client.uds import client_config
+from diagkit.client.udsconfig import client_config
 from diagkit.profile import EcuProfile, transport_config, udsoncan_config
 from diagkit.profile.codecs import UdsoncanDidCodec
 from diagkit.profile.security import LevelParams
@@ -31,7 +31,7 @@ class ClientSettings:
     ``label`` names the ECU in errors and logs (``engine can0 0x7E0/0x7E8``). ``udsoncan``
     holds udsoncan's options that the profile sets (formats, DTC sizes, ``data_identifiers``);
     timing is not among them: it is ``timing``, which
-    :func:`~diagkit.client.uds.client_config` turns into udsoncan's timing keys. ``security``
+    :func:`~diagkit.client.udsconfig.client_config` turns into udsoncan's timing keys. ``security``
     names each level's algorithm (of :mod:`diagkit.security`) and its parameters.
     """
 

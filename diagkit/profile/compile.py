@@ -156,7 +156,7 @@ def udsoncan_config(profile: EcuProfile) -> ClientConfig:
     """The udsoncan client options this ECU's profile sets: formats, DTC sizes, DID codecs.
 
     Only what the profile decides: udsoncan's defaults, the options diagkit always forces and
-    the timing (P2, P2*, overall) are added by :func:`diagkit.client.uds.client_config`, from
+    the timing (P2, P2*, overall) are added by :func:`diagkit.client.udsconfig.client_config`, from
     the client's ``Timing`` (see :func:`diagkit.client.settings.client_settings`, which builds
     both). Security is not udsoncan's here: the client computes keys itself, from the
     :class:`~diagkit.client.client.SecuritySettings` the same function builds.
