@@ -4,6 +4,7 @@
 the moment the transport has it, and a broken transfer (ECOMM, EILSEQ, ETIMEDOUT...) surfaces
 as a diagkit :class:`~diagkit.errors.TransportError` in the caller instead of killing a thread.
 A foreign transport's raw ``OSError`` is mapped by :mod:`diagkit.errormap`, as every backend's.
+PDUs are dumped at DEBUG with seeds and keys hidden (:mod:`diagkit.logsafe`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from udsoncan.Response import Response
 
 from diagkit.errormap import Context, translate
 from diagkit.errors import DiagkitError, TransportClosedError
+from diagkit.logsafe import pdu_text
 from diagkit.transport.base import Transport
 
 logger = logging.getLogger(__name__)
@@ -78,7 +80,7 @@ class TransportConnection(BaseConnection):
 
     def specific_send(self, payload: bytes, timeout: float | None = None) -> None:
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s tx %s", self.name, payload.hex(" "))
+            logger.debug("%s tx %s", self.name, pdu_text(payload))
         try:
             self.transport.send(payload, self.send_timeout if timeout is None else timeout)
         except DiagkitError:
@@ -118,7 +120,7 @@ class TransportConnection(BaseConnection):
         except OSError as exc:
             raise translate(exc, "recv", Context(address=self.name)) from exc
         if pdu is not None and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s rx %s", self.name, pdu.hex(" "))
+            logger.debug("%s rx %s", self.name, pdu_text(pdu))
         return pdu
 
     def empty_rxqueue(self) -> None:
