@@ -147,7 +147,9 @@ class _Ending:
 
 @dataclass(frozen=True)
 class FlashResult:
-    """What a completed flash did; ``transfer_seconds`` covers the TransferData blocks only."""
+    """What a completed flash did; ``transfer_seconds`` covers the TransferData blocks only.
+
+    ``size`` counts the bytes downloaded, ``padding`` of them included."""
 
     region: str
     address: int
@@ -159,6 +161,10 @@ class FlashResult:
     verified: bool
     transfer_seconds: float
     total_seconds: float
+    padding: int = 0
+    """Bytes of ``fill`` appended to the data (included in ``size``)."""
+    checked: str = ""
+    """What the check routine compared, e.g. ``CRC-32 of 0x8000..0xFFFF (the image)``."""
 
     @property
     def rate(self) -> float:
@@ -241,6 +247,8 @@ def flash(
         verified=verified,
         transfer_seconds=transfer_seconds,
         total_seconds=time.monotonic() - began,
+        padding=len(image) - len(data),
+        checked=run.checked if verified else "",
     )
     logger.info(
         "[%s] flashed %d bytes into %s at 0x%X in %d blocks: %.0f B/s (%d retries)",
@@ -306,6 +314,8 @@ class _Run:
         self.open = False
         """True while the ECU holds a download this run asked for and did not close."""
         self.ending: _Ending | None = None
+        self.checked = ""
+        """What the check routine compared, once it ran."""
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -479,6 +489,11 @@ class _Run:
         self.step = f"check routine 0x{region.check_routine:04X}"
         expected = _expected(region, self.address, self.image)
         option = expected.record if override is None else override(self.image)
+        self.checked = (
+            f"{region.checksum.label} of {expected.what}"
+            if override is None
+            else f"the option record {option.hex(' ')}"
+        )
         status = self._routine(region.check_routine, option)
         if status and status[0] != 0x00:
             verdict = f"the ECU reports status {status.hex(' ').upper()} (0x00 means correct)"
