@@ -132,12 +132,12 @@ def summary(result: FlashResult) -> str:
     ]
     retries = f", {result.retries} blocks repeated" if result.retries else ""
     padding = (
-        f" ({result.size - result.padding} of the image, {result.padding} of fill)"
+        f" ({result.size - result.padding} bytes of image, {result.padding} of fill)"
         if result.padding
         else ""
     )
     return (
-        f"flashed {result.size} bytes{padding} into {result.region} at 0x{result.address:X} in "
+        f"flashed {result.size} bytes into {result.region} at 0x{result.address:X}{padding} in "
         f"{result.total_seconds:.2f} s ({result.blocks} blocks of up to "
         f"{result.max_block_length - 2} bytes, {result.rate / 1024:.1f} KiB/s){retries}; "
         + ", ".join(steps)

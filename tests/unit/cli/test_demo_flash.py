@@ -7,6 +7,8 @@ import re
 import pytest
 
 from diagkit.cli import main
+from diagkit.cli.flash import summary
+from diagkit.flash import FlashResult
 
 
 def test_the_demo_flashes_what_it_announces_and_says_what_counts_as_erased(
@@ -26,3 +28,23 @@ def test_the_demo_flashes_what_it_announces_and_says_what_counts_as_erased(
         "180224 bytes counted as 0xFF)"
     ) in out
     assert "erased, verified" in out
+
+
+def test_a_flash_summary_says_how_much_was_fill() -> None:
+    result = FlashResult(
+        region="application",
+        address=0x8004000,
+        size=0x3C000,
+        max_block_length=0x1002,
+        blocks=60,
+        retries=0,
+        erased=True,
+        verified=True,
+        transfer_seconds=1.0,
+        total_seconds=1.5,
+        padding=0x3C000 - 0x10000,
+    )
+    assert summary(result).startswith(
+        "flashed 245760 bytes into application at 0x8004000 (65536 bytes of image, 180224 of "
+        "fill) in 1.50 s"
+    )
