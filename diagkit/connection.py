@@ -4,6 +4,7 @@
 the moment the transport has it, and a broken transfer (ECOMM, EILSEQ, ETIMEDOUT...) surfaces
 as a diagkit :class:`~diagkit.errors.TransportError` in the caller instead of killing a thread.
 A foreign transport's raw ``OSError`` is mapped by :mod:`diagkit.errormap`, as every backend's.
+PDUs are dumped at DEBUG with seeds and keys hidden (:mod:`diagkit.logsafe`).
 
 It implements udsoncan's ``BaseConnection`` contract without importing ``udsoncan.connections``
 (which imports python-can and python-can-isotp, whatever the transport): it is registered as a
@@ -23,6 +24,7 @@ from udsoncan.Response import Response
 
 from diagkit.errormap import Context, translate
 from diagkit.errors import DiagkitError, TransportClosedError
+from diagkit.logsafe import pdu_text
 from diagkit.transport.base import Transport
 
 logger = logging.getLogger(__name__)
@@ -83,7 +85,7 @@ class TransportConnection:
 
     def specific_send(self, payload: bytes, timeout: float | None = None) -> None:
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s tx %s", self.name, payload.hex(" "))
+            logger.debug("%s tx %s", self.name, pdu_text(payload))
         try:
             self.transport.send(payload, self.send_timeout if timeout is None else timeout)
         except DiagkitError:
@@ -123,7 +125,7 @@ class TransportConnection:
         except OSError as exc:
             raise translate(exc, "recv", Context(address=self.name)) from exc
         if pdu is not None and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s rx %s", self.name, pdu.hex(" "))
+            logger.debug("%s rx %s", self.name, pdu_text(pdu))
         return pdu
 
     def empty_rxqueue(self) -> None:

@@ -46,7 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--address", type=_int, help="start address of a raw binary (default: the region's start)"
     )
     parser.add_argument(
-        "--fill", type=_int, metavar="BYTE", help="pad the image to the region's end (e.g. 0xFF)"
+        "--fill",
+        type=_int,
+        metavar="BYTE",
+        help="pad the image to the region's end (e.g. 0xFF); a whole-region checksum needs no "
+        "padding: bytes beyond the image count as the region's erased_value",
     )
     parser.set_defaults(func=run)
 
@@ -127,8 +131,13 @@ def summary(result: FlashResult) -> str:
         "verified" if result.verified else "not verified",
     ]
     retries = f", {result.retries} blocks repeated" if result.retries else ""
+    padding = (
+        f" ({result.size - result.padding} bytes of image, {result.padding} of fill)"
+        if result.padding
+        else ""
+    )
     return (
-        f"flashed {result.size} bytes into {result.region} at 0x{result.address:X} in "
+        f"flashed {result.size} bytes into {result.region} at 0x{result.address:X}{padding} in "
         f"{result.total_seconds:.2f} s ({result.blocks} blocks of up to "
         f"{result.max_block_length - 2} bytes, {result.rate / 1024:.1f} KiB/s){retries}; "
         + ", ".join(steps)
