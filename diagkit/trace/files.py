@@ -7,6 +7,7 @@ Wireshark and tshark); ``.asc``, ``.blf``, ``.log``, ``.csv``, ``.mf4`` (and wha
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from diagkit.trace.pcap import PcapngWriter, PcapWriter, read_pcap_file
 PCAP_SUFFIXES = (".pcapng", ".pcap")
 PYTHON_CAN_SUFFIXES = (".asc", ".blf", ".log", ".csv", ".mf4", ".trc")
 SUFFIXES = PCAP_SUFFIXES + PYTHON_CAN_SUFFIXES
+NO_DIRECTION = frozenset((".csv",))  # python-can's CSV has no direction column
 
 
 class TraceWriter(Protocol):
@@ -92,7 +94,8 @@ def read_frames(path: str | Path) -> Iterator[TraceFrame]:
         for message in reader:
             if message.is_error_frame or message.is_remote_frame:
                 continue
-            yield TraceFrame.from_message(message)
+            frame = TraceFrame.from_message(message)
+            yield dataclasses.replace(frame, direction=None) if suffix in NO_DIRECTION else frame
     except (ValueError, OSError) as exc:
         raise ConfigurationError(f"{path}: not a readable {suffix} trace ({exc})") from exc
     finally:
