@@ -75,14 +75,18 @@ class TraceFrame:
 
     @classmethod
     def from_message(cls, message: can.Message, direction: Direction | None = None) -> TraceFrame:
-        """A frame from a python-can message; ``direction`` defaults to the message's ``is_rx``."""
+        """A frame from a python-can message; ``direction`` defaults to the message's ``is_rx``.
+
+        More than 8 data bytes make a CAN FD frame, for formats that keep no FD flag (CSV).
+        """
+        data = bytes(message.data[: message.dlc] if message.data is not None else b"")
         return cls(
             timestamp=float(message.timestamp),
             arbitration_id=int(message.arbitration_id),
-            data=bytes(message.data[: message.dlc] if message.data is not None else b""),
+            data=data,
             direction=direction or ("rx" if message.is_rx else "tx"),
             is_extended_id=bool(message.is_extended_id),
-            is_fd=bool(message.is_fd),
+            is_fd=bool(message.is_fd) or len(data) > 8,  # formats without an FD flag (CSV)
             bitrate_switch=bool(message.bitrate_switch),
             error_state_indicator=bool(message.error_state_indicator),
         )
