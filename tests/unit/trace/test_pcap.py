@@ -99,9 +99,7 @@ def test_frames_read_back_as_written(tmp_path: Path, suffix: str) -> None:
     frames = [
         REQUEST,
         TraceFrame(4.3, 0x7E8, bytes.fromhex("10 14 62 F1 90 57 56 57"), direction="rx"),
-        TraceFrame(
-            4.4, 0x18DAF110, bytes(64), direction="rx", is_extended_id=True, is_fd=True
-        ),
+        TraceFrame(4.4, 0x18DAF110, bytes(64), direction="rx", is_extended_id=True, is_fd=True),
         TraceFrame(4.5, 0x7E0, bytes.fromhex("02 3E 80"), direction="tx"),
     ]
     path = tmp_path / f"t{suffix}"
