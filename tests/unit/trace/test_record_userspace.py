@@ -8,47 +8,18 @@ serves; the seeds and keys of a 16-byte AES-CMAC SecurityAccess must not reach t
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from diagkit.client.factory import open_client
 from diagkit.errors import ConfigurationError
-from diagkit.profile import EcuProfile, load_profile, transport_config
-from diagkit.sim import SimEcu, SimServer, spec_from_profile
-from diagkit.sim.bench import server_address
-from diagkit.sim.from_profile import simulation_environ
-from diagkit.transport.factory import open_transport
+from diagkit.profile import EcuProfile, load_profile
 from diagkit.trace import TraceFrame, read_frames, reassemble, record
 from diagkit.transport.memory import MemoryTransport
 
 ENGINE = Path(__file__).resolve().parents[3] / "profiles" / "engine_userspace.yaml"
 VIN = b"WVWZZZ1JZXW000001"
-_channels = itertools.count()
-
-
-@pytest.fixture
-def engine() -> Iterator[tuple[EcuProfile, dict[str, str]]]:
-    """The engine profile on a virtual channel of its own, its simulated ECU serving there.
-
-    The programming level (0x11, AES-128-CMAC: a 16-byte key) sends a 16-byte seed here, so
-    both the seed and the key are multi-frame transfers.
-    """
-    profile = load_profile(ENGINE).with_overrides(interface=f"trace-{next(_channels)}")
-    environ = simulation_environ([profile])
-    spec = spec_from_profile(profile, environ=environ)
-    levels = dict(spec.security_levels)
-    levels[0x11] = dataclasses.replace(levels[0x11], seed_size=16)
-    spec = dataclasses.replace(spec, security_levels=levels)
-    config = transport_config(profile)
-    ecu_end = open_transport(
-        dataclasses.replace(config, address=server_address(config.address), functional_address=None)
-    )
-    with SimServer(poll_interval=0.01).add(SimEcu(spec), ecu_end, owned=True):
-        yield profile, environ
 
 
 def on(frames: list[TraceFrame], *ids: int) -> list[tuple[str | None, int, str]]:
@@ -64,9 +35,11 @@ def test_a_multi_frame_read_is_recorded_both_ways_with_flow_control(
 ) -> None:
     profile, environ = engine
     path = tmp_path / "read.pcapng"
-    with open_client(profile, environ=environ) as client:
-        with record(profile, path, transport=client.connection.transport) as recorder:
-            assert client.read_did("vin") == VIN.decode()
+    with (
+        open_client(profile, environ=environ) as client,
+        record(profile, path, transport=client.connection.transport) as recorder,
+    ):
+        assert client.read_did("vin") == VIN.decode()
     frames = list(read_frames(path))
     assert on(frames, 0x7E0, 0x7E8) == [
         ("tx", 0x7E0, "03 22 F1 90 CC CC CC CC"),  # SF, 3 bytes: ReadDataByIdentifier F190
@@ -130,9 +103,11 @@ def test_the_memory_backend_has_no_frames(tmp_path: Path) -> None:
     profile = load_profile(ENGINE)
     client_end, peer = MemoryTransport.pair()
     try:
-        with pytest.raises(ConfigurationError, match="memory backend has no CAN frames"):
-            with record(profile, tmp_path / "t.pcapng", transport=client_end):
-                pass
+        with (
+            pytest.raises(ConfigurationError, match="memory backend has no CAN frames"),
+            record(profile, tmp_path / "t.pcapng", transport=client_end),
+        ):
+            pass
     finally:
         client_end.close()
         peer.close()
@@ -140,6 +115,8 @@ def test_the_memory_backend_has_no_frames(tmp_path: Path) -> None:
 
 
 def test_userspace_without_a_bus_says_what_to_pass(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="pass bus="):
-        with record(load_profile(ENGINE), tmp_path / "t.pcapng"):
-            pass
+    with (
+        pytest.raises(ConfigurationError, match="pass bus="),
+        record(load_profile(ENGINE), tmp_path / "t.pcapng"),
+    ):
+        pass
