@@ -141,9 +141,9 @@ def record(
     configs = transport_configs(targets)
     ids = trace_ids(configs)
     backends = {c.backend for c in configs}
-    _check_transport(transport)
-    if transport is not None and bus is None:
-        bus = _userspace_bus(transport)
+    if transport is not None:
+        backend, transport_bus = _source_of(transport)
+        backends, bus = {backend}, bus or transport_bus
     if bus is not None:
         backends = {"userspace"}
     unknown = backends - {"kernel", "userspace"}
@@ -180,14 +180,19 @@ def record(
         logger.info("%d frames recorded in %s", recorder.frames, path)
 
 
-def _check_transport(transport: Transport | None) -> None:
+def _source_of(transport: Transport) -> tuple[str, can.BusABC | None]:
+    """The backend an open transport belongs to, and its python-can bus; memory is refused."""
     from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
 
     if isinstance(transport, MemoryTransport):
         raise ConfigurationError(MEMORY_REFUSAL)
-
-
-def _userspace_bus(transport: Transport) -> can.BusABC | None:
     from diagkit.transport.userspace import UserspaceTransport  # noqa: PLC0415
 
-    return transport.bus if isinstance(transport, UserspaceTransport) else None
+    if isinstance(transport, UserspaceTransport):
+        return "userspace", transport.bus
+    try:
+        from diagkit.transport.kernel import KernelTransport  # noqa: PLC0415
+    except ImportError:  # not Linux: no kernel transport can exist
+        return type(transport).__name__, None
+    kernel = isinstance(transport, KernelTransport)
+    return ("kernel" if kernel else type(transport).__name__), None
