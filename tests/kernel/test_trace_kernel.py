@@ -148,3 +148,21 @@ def test_diagkit_trace_decodes_the_kernel_trace(
     ]
     assert bytes.fromhex(pdus[1]["data"])[3:] == VIN.encode()
     assert part_number.encode() in bytes.fromhex(pdus[3]["data"])[3:]
+
+
+def test_read_with_trace_on_the_kernel_backend(
+    classic_iface: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = bench(classic_iface)[0]
+    path = tmp_path / "read.blf"
+    argv = ["read", str(PROFILES / "engine_userspace.yaml"), "vin", "--backend", "kernel"]
+    argv += ["--interface", classic_iface, "--trace", str(path)]
+    with run_bench(engine, environ=simulation_environ([engine])):
+        assert main(argv) == 0
+    assert VIN in capsys.readouterr().out
+    frames = list(read_frames(path))
+    assert rows(frames, ENGINE_TX) == [
+        ("tx", "03 22 F1 90 CC CC CC CC"),
+        ("tx", "30 00 00 CC CC CC CC CC"),
+    ]
+    assert [data[:2] for _, data in rows(frames, ENGINE_RX)] == ["10", "21", "22"]
