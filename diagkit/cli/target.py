@@ -41,6 +41,9 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON document on stdout, nothing else"
     )
+    from diagkit.trace.options import add_trace_arguments  # noqa: PLC0415
+
+    add_trace_arguments(parser)
 
 
 def number(text: str) -> int:
@@ -177,6 +180,10 @@ def open_target(args: argparse.Namespace) -> Iterator[Target]:
             )
         else:
             client = stack.enter_context(open_client(profile))
+        if getattr(args, "trace", None):
+            from diagkit.trace.options import record_from_args  # noqa: PLC0415
+
+            stack.enter_context(record_from_args(args, profile, client.connection.transport))
         yield Target(profile, client, simulated=args.sim)
 
 
