@@ -6,7 +6,7 @@ against limits and records both for the JUnit report. See ``docs/pytest-plugin.m
 
 from __future__ import annotations
 
-from diagkit.testing.measure import Measure, OutOfLimitsError
+from diagkit.testing.measure import Measure
 from diagkit.testing.rig import Rig
 
-__all__ = ["Measure", "OutOfLimitsError", "Rig"]
+__all__ = ["Measure", "Rig"]

@@ -2,7 +2,8 @@
 
 ``measure("engine_speed", 812.5, min=600, max=1000, unit="rpm")`` records four JUnit properties
 (``engine_speed``, ``engine_speed.min``, ``engine_speed.max``, ``engine_speed.unit``) and then
-fails with :class:`OutOfLimitsError` when the value is outside the limits (both inclusive).
+fails with an ``AssertionError`` when the value is outside the limits (both inclusive): the test
+failed, it did not break.
 """
 
 from __future__ import annotations
@@ -12,10 +13,6 @@ from collections.abc import Callable
 
 Record = Callable[[str, object], None]
 """``(name, value)`` -> None: where properties go (the test item's ``user_properties``)."""
-
-
-class OutOfLimitsError(AssertionError):
-    """A measured value outside its limits: a failed test, not an error of the test itself."""
 
 
 def _shown(value: float, unit: str | None) -> str:
@@ -55,12 +52,12 @@ class Measure:
         if unit:
             self._record(f"{name}.unit", unit)
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise OutOfLimitsError(f"{name} = {value!r} is not a number")
+            raise AssertionError(f"{name} = {value!r} is not a number")
         low = min is not None and value < min
         high = max is not None and value > max
         if low or high:
             limits = f"[{'-inf' if min is None else _shown(min, unit)}, "
             limits += f"{'inf' if max is None else _shown(max, unit)}]"
             side = "below" if low else "above"
-            raise OutOfLimitsError(f"{name} = {_shown(value, unit)} is {side} its limits {limits}")
+            raise AssertionError(f"{name} = {_shown(value, unit)} is {side} its limits {limits}")
         return value
