@@ -300,7 +300,7 @@ def diagkit_rig(pytestconfig: pytest.Config) -> Iterator[Rig]:
     """Every ECU of the run: clients opened once, simulations; all closed at the end."""
     run = pytestconfig.stash.get(_RUN, None)
     if run is None:
-        pytest.fail(f"diagkit fixtures {_NO_TARGET}", pytrace=False)
+        pytest.fail(f"this test {_NO_TARGET}", pytrace=False)
     rig = Rig(run.profiles, simulate=run.settings.sim, on_bus=run.settings.sim_on_bus)
     pytestconfig.stash[_RIG] = rig
     try:
