@@ -228,6 +228,12 @@ def test_overrides_and_fault_injection_skipped_without_simulation(inner: pytest.
 
         def test_fault(diagkit_sim):
             raise AssertionError("never runs without --diagkit-sim")
+
+        import pytest
+
+        @pytest.mark.session("turbo")
+        def test_no_such_session(ecu):
+            raise AssertionError("never runs: the marker is refused before anything opens")
         """
     )
     result = run(
@@ -236,7 +242,10 @@ def test_overrides_and_fault_injection_skipped_without_simulation(inner: pytest.
         "--diagkit-interface=vcan9",
         "--diagkit-backend=userspace",
     )
-    result.assert_outcomes(passed=1, skipped=1)
+    result.assert_outcomes(passed=1, skipped=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*test_no_such_session: pytest.mark.session: 'turbo' is not a session*"]
+    )
     result.stdout.fnmatch_lines(
         ["SKIPPED * injects faults into simulated ECUs: run with --diagkit-sim"]
     )
