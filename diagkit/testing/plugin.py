@@ -86,6 +86,8 @@ _OPTIONS: tuple[tuple[str, str | None, str], ...] = (
     ("trace", "DIR", "record a trace of each test's CAN frames in DIR (needs diagkit.trace)"),
 )
 
+_PATHS = ("profile", "bench", "trace")
+
 
 # -- options ----------------------------------------------------------------------------------
 
@@ -99,7 +101,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             parser.addini(f"diagkit_{name}", help_text, type="bool", default=False)
         else:
             group.addoption(f"--diagkit-{name}", metavar=metavar, default=None, help=help_text)
-            parser.addini(f"diagkit_{name}", f"{help_text} (paths: relative to this file)")
+            where = " (relative to this file)" if name in _PATHS else ""
+            parser.addini(f"diagkit_{name}", help_text + where)
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -158,8 +161,9 @@ def _check_trace_support() -> None:
 def open_trace(path: Path, rig: Rig) -> AbstractContextManager[object]:
     """The hook point of per-test traces: record the frames of ``rig``'s ECUs into ``path``.
 
-    ``diagkit.trace.recording(path, profiles=[...], clients=rig)`` returns a context manager
-    recording while the test runs; ``clients`` maps ECU names to their open clients.
+    ``diagkit.trace.recording(path, profiles=[...], clients=...)`` returns a context manager
+    recording while the test runs; ``clients`` maps ECU names to their clients (one not open
+    yet is opened when the recorder asks for it).
     """
     trace: Any = importlib.import_module("diagkit.trace")
     recording: AbstractContextManager[object] = trace.recording(
