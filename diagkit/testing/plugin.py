@@ -141,29 +141,24 @@ def read_settings(config: pytest.Config) -> Settings:
     if settings.profile is not None and settings.bench is not None:
         raise pytest.UsageError("give --diagkit-profile or --diagkit-bench, not both")
     if settings.trace is not None:
-        _check_trace_support()
+        _check_trace_support(settings)
     return settings
 
 
-def _check_trace_support() -> None:
-    """Traces per test are diagkit.trace's: refuse the option clearly where it is missing."""
-    if importlib.util.find_spec("diagkit.trace") is None:
+def _check_trace_support(settings: Settings) -> None:
+    """Traces need CAN frames: ECUs simulated in memory have none, so refuse that at start."""
+    if settings.sim and not settings.sim_on_bus:
         raise pytest.UsageError(
-            "--diagkit-trace: traces need diagkit.trace, which this diagkit does not have"
-        )
-    if not callable(getattr(importlib.import_module("diagkit.trace"), "recording", None)):
-        raise pytest.UsageError(
-            "--diagkit-trace: traces need diagkit.trace.recording(path, profiles=, clients=), "
-            "which this diagkit.trace does not have"
+            "--diagkit-trace: ECUs simulated in memory put no frames on a bus; add "
+            "--diagkit-backend userspace (python-can's virtual bus) or kernel (vcan) to trace them"
         )
 
 
 def open_trace(path: Path, rig: Rig) -> AbstractContextManager[object]:
     """The hook point of per-test traces: record the frames of ``rig``'s ECUs into ``path``.
 
-    ``diagkit.trace.recording(path, profiles=[...], clients=...)`` returns a context manager
-    recording while the test runs; ``clients`` maps ECU names to their clients (one not open
-    yet is opened when the recorder asks for it).
+    :func:`diagkit.trace.recording` returns a context manager recording while the test runs;
+    ``clients`` maps ECU names to their clients (one not open yet is opened when asked for).
     """
     trace: Any = importlib.import_module("diagkit.trace")
     recording: AbstractContextManager[object] = trace.recording(

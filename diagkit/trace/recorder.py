@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
@@ -25,6 +25,7 @@ from diagkit.transport.options import LinkLayerProtocol
 if TYPE_CHECKING:
     import can
 
+    from diagkit.client import EcuClient
     from diagkit.profile import Bench, EcuProfile
     from diagkit.trace.sources import BusSource, RawSocketSource
     from diagkit.transport.base import Transport
@@ -196,3 +197,22 @@ def _source_of(transport: Transport) -> tuple[str, can.BusABC | None]:
         return type(transport).__name__, None
     kernel = isinstance(transport, KernelTransport)
     return ("kernel" if kernel else type(transport).__name__), None
+
+
+def recording(
+    path: str | Path,
+    *,
+    profiles: Sequence[EcuProfile],
+    clients: Mapping[str, EcuClient],
+    mask_secrets: bool = True,
+) -> AbstractContextManager[Recorder]:
+    """:func:`record` for ECUs whose clients are open (the pytest plugin's per-test traces).
+
+    On the userspace backend the frames are taken from the bus the first ECU's client runs on
+    (every ECU of a bench shares its bus there); the kernel backend needs no client.
+    """
+    transport = None
+    if any(p.backend == "userspace" for p in profiles):
+        first = next(p.name for p in profiles if p.backend == "userspace")
+        transport = clients[first].connection.transport
+    return record(profiles, path, mask_secrets=mask_secrets, transport=transport)

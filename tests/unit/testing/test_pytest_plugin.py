@@ -8,7 +8,6 @@ all zero, so engine_speed is 0 rpm and coolant_temperature 0 - 40 = -40 degC.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import xml.etree.ElementTree as ET
@@ -16,11 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from diagkit.trace import read_frames
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).parents[3]
 BENCH = ROOT / "profiles" / "hil_bench.yaml"
 ENGINE = ROOT / "profiles" / "engine.yaml"
+ENGINE_SIM = ROOT / "profiles" / "engine_userspace.yaml"
 EXAMPLE = ROOT / "examples" / "test_hil_bench.py"
 INI = "[pytest]\naddopts = --strict-markers\nfilterwarnings = error\n"
 # After the last test's teardown (where the plugin closes everything): the threads still alive.
@@ -283,56 +285,39 @@ def test_a_profile_that_does_not_load_is_a_usage_error(inner: pytest.Pytester) -
     result.stderr.fnmatch_lines(["ERROR: --diagkit-profile */missing.yaml: *"])
 
 
-def _trace_records() -> bool:
-    try:
-        return callable(getattr(importlib.import_module("diagkit.trace"), "recording", None))
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(_trace_records(), reason="diagkit.trace records: --diagkit-trace works")
-def test_traces_without_diagkit_trace_are_refused_clearly(inner: pytest.Pytester) -> None:
+def test_traces_of_ecus_simulated_in_memory_are_refused_clearly(inner: pytest.Pytester) -> None:
     inner.makepyfile(test_x="def test_x():\n    pass\n")
     result = run(inner, f"--diagkit-profile={ENGINE}", "--diagkit-sim", "--diagkit-trace=out")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --diagkit-trace: traces need diagkit.trace*"])
+    result.stderr.fnmatch_lines(["ERROR: --diagkit-trace: ECUs simulated in memory put no frames*"])
 
 
-FAKE_TRACE = """
-import contextlib, importlib.machinery, json, sys, types
-
-trace = types.ModuleType("diagkit.trace")
-trace.__spec__ = importlib.machinery.ModuleSpec("diagkit.trace", None)
-
-@contextlib.contextmanager
-def recording(path, *, profiles, clients):
-    yield
-    path.write_text(json.dumps({"profiles": [p.name for p in profiles], "clients": list(clients)}))
-
-trace.recording = recording
-sys.modules["diagkit.trace"] = trace
-"""
-
-
-def test_a_trace_per_test_through_the_hook_point(inner: pytest.Pytester) -> None:
-    inner.makeconftest(THREADS_LEFT + FAKE_TRACE)  # stands in for diagkit.trace.recording
+def test_a_trace_per_test_and_ecu_holds_its_frames(inner: pytest.Pytester) -> None:
+    inner.makeconftest(THREADS_LEFT)
     inner.makepyfile(
         test_traced="""
         def test_vin(ecu):
-            ecu.tester_present()
+            assert ecu.read_did("vin") == "WVWZZZ1JZXW000001"
 
         def test_no_ecu():
             pass
         """
     )
-    result = run(inner, f"--diagkit-bench={BENCH}", "--diagkit-sim", "--diagkit-trace=traces")
-    result.assert_outcomes(passed=4)
+    result = run(
+        inner,
+        f"--diagkit-profile={ENGINE_SIM}",
+        "--diagkit-sim",
+        "--diagkit-backend=userspace",
+        "--diagkit-trace=traces",
+    )
+    result.assert_outcomes(passed=2)
     traces = sorted(p.name for p in (inner.path / "traces").iterdir())
-    assert traces == [
-        "test_traced.py-test_vin-engine.pcapng",
-        "test_traced.py-test_vin-front_camera.pcapng",
-        "test_traced.py-test_vin-inverter.pcapng",
+    assert traces == ["test_traced.py-test_vin.pcapng"]  # one ECU: no name; none for test_no_ecu
+    frames = list(read_frames(inner.path / "traces" / traces[0]))
+    # ISO 15765-2: the request as a single frame padded with 0xCC (engine.yaml), from 0x7E0;
+    # the 20-byte answer as a first frame 10 14 62 F1 90 ... from 0x7E8
+    assert (0x7E0, bytes.fromhex("03 22 F1 90 CC CC CC CC")) in [
+        (f.arbitration_id, f.data) for f in frames
     ]
-    written = (inner.path / "traces" / "test_traced.py-test_vin-engine.pcapng").read_text()
-    names = '["engine", "inverter", "front_camera"]'
-    assert written == f'{{"profiles": {names}, "clients": {names}}}'
+    first_frame = bytes.fromhex("10 14 62 F1 90")
+    assert any(f.arbitration_id == 0x7E8 and f.data[:5] == first_frame for f in frames)
