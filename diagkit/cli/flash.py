@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,10 @@ def _int(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from diagkit.trace.options import add_trace_arguments  # noqa: PLC0415
+
     add_target_arguments(parser)
+    add_trace_arguments(parser)
     parser.add_argument("image", type=Path, metavar="FIRMWARE", help="the firmware file")
     parser.add_argument(
         "--region", required=True, help="the profile's memory region to flash (memory: name)"
@@ -100,7 +103,13 @@ def run(args: argparse.Namespace) -> int:
                 f"0x{image.address:X}"
             )
         address = image.address
-    with open_client(profile) as client, progress_bar(region.label) as progress:
+    with ExitStack() as stack:
+        client = stack.enter_context(open_client(profile))
+        if args.trace:
+            from diagkit.trace.options import record_from_args  # noqa: PLC0415
+
+            stack.enter_context(record_from_args(args, profile, client.connection.transport))
+        progress = stack.enter_context(progress_bar(region.label))
         try:
             result = flash(
                 client,

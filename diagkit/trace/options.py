@@ -7,6 +7,7 @@ one opens the recording around the command's client.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,9 +34,17 @@ def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def record_from_args(
-    args: argparse.Namespace, profile: EcuProfile, transport: Transport
+    args: argparse.Namespace,
+    profile: EcuProfile,
+    transport: Transport,
+    profiles: Sequence[EcuProfile] = (),
 ) -> AbstractContextManager[Recorder]:
-    """The recording ``--trace`` asks for, on the client's own transport."""
+    """The recording ``--trace`` asks for, on the client's own transport.
+
+    ``profiles``, when given, are every ECU the command talks to (a functional request), all
+    recorded; else only ``profile``'s ids.
+    """
     from diagkit.trace.recorder import record  # noqa: PLC0415
 
-    return record(profile, args.trace, mask_secrets=not args.trace_unmasked, transport=transport)
+    targets = list(profiles) or [profile]
+    return record(targets, args.trace, mask_secrets=not args.trace_unmasked, transport=transport)

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from diagkit.cli import main
-from diagkit.profile import EcuProfile
-from diagkit.trace import TraceFrame
+from diagkit.profile import EcuProfile, load_profile
+from diagkit.sim import run_bench
+from diagkit.sim.from_profile import simulation_environ
+from diagkit.trace import TraceFrame, decode, read_frames
 from diagkit.trace.pcap import PcapngWriter
 
 ENGINE = Path(__file__).resolve().parents[3] / "profiles" / "engine_userspace.yaml"
@@ -105,3 +107,35 @@ def test_a_missing_trace_file_is_an_error(
 ) -> None:
     assert main(["trace", str(tmp_path / "none.pcapng")]) == USAGE
     assert "no trace file" in capsys.readouterr().err
+
+
+def test_functional_send_with_trace_records_the_request_and_every_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = load_profile(ENGINE).with_overrides(interface=f"trace-functional-{tmp_path.name}")
+    path = tmp_path / "functional.pcapng"
+    with run_bench(profile, environ=simulation_environ([profile]), poll_interval=0.01):
+        argv = ["send", str(ENGINE), "3E 00", "--functional", "--interface", profile.interface]
+        assert main([*argv, "--trace", str(path)]) == 0
+    assert "engine_sim = 7e 00" in capsys.readouterr().out
+    seen = [(pdu.arbitration_id, pdu.data) for pdu, _ in decode(read_frames(path))]
+    # engine.yaml: functional requests on 0x7DF, the ECU's answers on 0x7E8
+    assert seen == [(0x7DF, b"\x3e\x00"), (0x7E8, b"\x7e\x00")]
+
+
+def test_flash_with_trace_records_the_download(
+    engine: tuple[EcuProfile, dict[str, str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    profile, environ = engine
+    monkeypatch.setenv("ENGINE_SA_KEY", environ["ENGINE_SA_KEY"])
+    image = tmp_path / "app.bin"
+    image.write_bytes(bytes(range(256)))
+    path = tmp_path / "flash.pcapng"
+    argv = ["flash", str(ENGINE), str(image), "--region", "application"]
+    assert main([*argv, "--interface", profile.interface, "--trace", str(path)]) == 0
+    services = [described.get("service") for _, described in decode(read_frames(path))]
+    for wanted in ("RequestDownload", "TransferData", "RequestTransferExit"):
+        assert wanted in services, services
