@@ -128,3 +128,20 @@ def test_functional_send_gathers_the_simulated_ecu(served: Path, diagkit: Diagki
     status, doc, _ = diagkit("send", str(served), "3E 00", "--functional")
     assert status == 0
     assert [(r["ecu"], r["response"]) for r in doc["results"]] == [("engine_sim", "7e 00")]
+
+
+def test_session_reset_unlock_io_and_tester_present_over_kernel_sockets(
+    served: Path, diagkit: Diagkit
+) -> None:
+    status, doc, _ = diagkit("session", str(served), "extended")
+    assert (status, doc["results"][0]["session"]) == (0, 0x03)
+    status, doc, _ = diagkit("unlock", str(served), "0x11")  # AES-128 CMAC, key from the env
+    assert status == 0
+    assert doc["steps"] == ["DiagnosticSessionControl 0x02", "SecurityAccess level 0x11 unlocked"]
+    status, doc, _ = diagkit("reset", str(served), "soft")
+    assert (status, doc["results"][0]["reset_type"]) == (0, 0x03)
+    status, doc, _ = diagkit("tester-present", str(served), "--count", "2", "--interval", "10ms")
+    assert (status, doc["sent"]) == (0, 2)
+    status, doc, _ = diagkit("io", str(served), "idle_speed_target", "freeze")
+    assert status == 3  # the simulated ECU does not offer 0x2F
+    assert doc["error"]["nrc_name"] == "serviceNotSupported"
