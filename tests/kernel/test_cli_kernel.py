@@ -37,6 +37,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     profile = tmp_path_factory.mktemp("cli") / "engine_kernel.yaml"
     profile.write_text(
         f"extends: {ENGINE}\nbackend: kernel\ninterface: vcan0\npython_can: {{}}\n"
+        # the simulated ECU's first AES key takes seconds to import in the emulated VM
+        "uds: {p2: 2s, p2_star: 5s}\n"
         "simulation:\n  faults:\n"
         "    - {service: read_data_by_identifier, did: manufacturing_date, no_answer: true}\n"
         "    - {service: routine_control, did: check_programming_preconditions, nrc: 0x22}\n",
@@ -103,7 +105,7 @@ def test_a_silent_ecu_is_exit_4(served: Path, diagkit: Diagkit) -> None:
     status, doc, _ = diagkit("read", str(served), "manufacturing_date")
     assert status == 4
     assert doc["error"]["timer"] == "P2"
-    assert time.monotonic() - start < 30  # bounded by P2 (50 ms), not hanging
+    assert time.monotonic() - start < 30  # bounded by P2 (2 s), not hanging
 
 
 def test_bad_input_is_exit_2_before_anything_is_sent(served: Path, diagkit: Diagkit) -> None:
@@ -136,7 +138,7 @@ def test_session_reset_unlock_io_and_tester_present_over_kernel_sockets(
     status, doc, _ = diagkit("session", str(served), "extended")
     assert (status, doc["results"][0]["session"]) == (0, 0x03)
     status, doc, _ = diagkit("unlock", str(served), "0x11")  # AES-128 CMAC, key from the env
-    assert status == 0
+    assert status == 0, doc["error"]
     assert doc["steps"] == ["DiagnosticSessionControl 0x02", "SecurityAccess level 0x11 unlocked"]
     status, doc, _ = diagkit("reset", str(served), "soft")
     assert (status, doc["results"][0]["reset_type"]) == (0, 0x03)
