@@ -3,6 +3,9 @@
 ``diagkit.open("profiles/engine.yaml")`` gives a context-managed ECU client configured from
 the profile alone; ``diagkit.transport`` has the kernel socket wrapper and the other backends.
 
+``diagkit.run_sequence(sequence, bench)`` runs an end-of-line sequence (:mod:`diagkit.sequence`,
+imported on first use).
+
 One name per concept: :func:`open` (``open_client`` is the same function, kept as an alias),
 :class:`NegativeResponseError` and :class:`ResponseTimeoutError` (``NrcError`` and
 ``TimerExpiredError`` are deprecated aliases of them, the same classes). Every error diagkit
@@ -12,6 +15,7 @@ raises is exported here and is a :class:`DiagkitError`; the tree is in :mod:`dia
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from diagkit.client import (
     EcuClient,
@@ -61,6 +65,28 @@ open = open_client  # the canonical name: diagkit.open(profile) (shadows the bui
 # the warnings of libraries below us (python-can-isotp) when the application set up none.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+if TYPE_CHECKING:  # imported on first use at run time, see __getattr__
+    from diagkit.sequence.loader import InvalidSequenceError
+    from diagkit.sequence.runner import run_sequence
+
+_LAZY = {
+    "InvalidSequenceError": "diagkit.sequence.loader",
+    "run_sequence": "diagkit.sequence.runner",
+}
+"""Names exported here whose modules load only when first used (the sequence runner)."""
+
+
+def __getattr__(name: str) -> object:
+    """Import :data:`_LAZY` names on first access, so ``import diagkit`` stays light."""
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'diagkit' has no attribute {name!r}")
+
+
 __all__ = [
     "ConfigurationError",
     "DiagkitError",
@@ -78,6 +104,7 @@ __all__ = [
     "InterfaceError",
     "InvalidProfileError",
     "InvalidResponseError",
+    "InvalidSequenceError",
     "KeepAlive",
     "NegativeResponseError",
     "Nrc",
@@ -102,4 +129,5 @@ __all__ = [
     "open",
     "open_client",
     "open_functional_group",
+    "run_sequence",
 ]

@@ -5,6 +5,7 @@
     DiagkitError
      +-- ProfileError (ValueError)            a profile file or model is invalid
      |    +-- InvalidProfileError             each finding: file:line field: reason
+     |    +-- InvalidSequenceError            a sequence file (diagkit.sequence), the same way
      +-- ConfigurationError (ValueError)      an option value is out of range or contradictory
      +-- TransportError (OSError)             the transport failed; .errno when mapped
      |    +-- TransportUnavailableError       no CAN / ISO-TP support here (module, Python, OS)

@@ -26,7 +26,7 @@ from diagkit.profile.problems import Problem
 from diagkit.sequence.loader import InvalidSequenceError, LoadedSequence, load_sequence
 from diagkit.sequence.model import Scalar
 from diagkit.sequence.result import EcuResult, SequenceResult, StepResult
-from diagkit.sequence.steps import Context, Prepared, StopRequested, prepare
+from diagkit.sequence.steps import Context, Prepared, _StopRequested, prepare
 
 if TYPE_CHECKING:
     from diagkit.profile import EcuProfile
@@ -51,8 +51,19 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _profiles(target: Any, ecus: Iterable[str] | None) -> tuple[dict[str, EcuProfile], str, str]:
-    """The ECUs to run on by name, the file named (or ``<profiles>``) and its SHA-256."""
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """The ECUs a run is for, by name, with the file they came from and its SHA-256."""
+
+    profiles: Mapping[str, EcuProfile]
+    source: str
+    sha256: str
+
+
+def select(target: Any, ecus: Iterable[str] | None = None) -> Selection:
+    """The ECUs of ``target`` (see :func:`run_sequence`) to run on, ``ecus`` only if given."""
+    if isinstance(target, Selection):
+        return target if not ecus else select(dict(target.profiles), ecus)
     from diagkit.profile import Bench, EcuProfile, load_bench, load_profile  # noqa: PLC0415
     from diagkit.profile.loader import is_bench_file  # noqa: PLC0415
 
@@ -85,7 +96,7 @@ def _profiles(target: Any, ecus: Iterable[str] | None) -> tuple[dict[str, EcuPro
         digest = hashlib.sha256(
             "\n".join(p.model_dump_json() for p in chosen.values()).encode()
         ).hexdigest()
-    return chosen, source, digest
+    return Selection(chosen, source, digest)
 
 
 def bind_variables(
@@ -275,7 +286,7 @@ def _run_step(run: _Run, ecu: str, target: Any, prepared: Prepared, record: Step
                 exchange.timing = dataclasses.replace(before, request_timeout=step.timeout)
             try:
                 measured = prepared.run(context)
-            except StopRequested as exc:
+            except _StopRequested as exc:
                 record.verdict = "unfinished"
                 record.message = str(exc)
                 return
@@ -322,7 +333,8 @@ def run_sequence(
 ) -> SequenceResult:
     """Run ``sequence`` (a file or a loaded one) on ``target``'s ECUs and return the result.
 
-    ``target`` is a profile or bench file, a profile, a bench, or ``{name: profile}``; ``ecus``
+    ``target`` is a profile or bench file, a profile, a bench, ``{name: profile}`` or a
+    :class:`Selection`; ``ecus``
     picks some of a bench's. ``variables`` give ``${name}`` values (``--set``). ``simulated``
     answers with each profile's simulated ECU in this process. ``jobs`` bounds the ECUs run at
     once (default: all). ``stop_on_failure`` stops every ECU at its next step once one failed.
@@ -333,7 +345,8 @@ def run_sequence(
     from diagkit import __version__  # noqa: PLC0415
 
     loaded = sequence if isinstance(sequence, LoadedSequence) else load_sequence(Path(sequence))
-    profiles, source, digest = _profiles(target, ecus)
+    selection = select(target, ecus)
+    profiles = selection.profiles
     values = bind_variables(loaded, variables)
     plans = plan(loaded, profiles, values)
     if jobs is not None and jobs < 1:
@@ -343,8 +356,8 @@ def run_sequence(
         sequence=loaded.sequence.name,
         sequence_source=loaded.source,
         sequence_sha256=loaded.sha256,
-        profile_source=source,
-        profile_sha256=digest,
+        profile_source=selection.source,
+        profile_sha256=selection.sha256,
         variables=dict(values),
         tool_version=__version__,
         started=now(),

@@ -30,7 +30,7 @@ PENDING = 0x04
 CONFIRMED = 0x08
 
 
-class StopRequested(Exception):  # noqa: N818 (a signal to stop, not an error)
+class _StopRequested(Exception):  # noqa: N818 (a signal to stop, not an error)
     """The run was asked to stop while this step waited or flashed."""
 
 
@@ -357,7 +357,7 @@ def _wait(step: Step) -> Prepared:
 
     def run(context: Context, measured: Measurement) -> None:
         if context.stop.wait(seconds):
-            raise StopRequested(f"stopped during the wait of {seconds:g} s")
+            raise _StopRequested(f"stopped during the wait of {seconds:g} s")
         measured.value = seconds
         measured.unit = "s"
 
@@ -381,7 +381,7 @@ def _flash(
 
         def progress(done: int, total: int) -> None:
             if context.stop.is_set():  # flash() ends the open download before this propagates
-                raise StopRequested(f"flash of {region.label} aborted after {done} of {total} B")
+                raise _StopRequested(f"flash of {region.label} aborted after {done} of {total} B")
             if context.progress is not None:
                 context.progress(done, total)
 
