@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -22,6 +23,8 @@ from typing import Any
 from diagkit.sequence.result import EcuResult, SequenceResult, StepResult
 
 JSON_FORMAT = "diagkit-sequence-result/1"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold (an ASCII DID of NUL bytes has them): written as \\xNN."""
 
 
 def as_dict(result: SequenceResult) -> dict[str, Any]:
@@ -61,7 +64,15 @@ def junit_tree(result: SequenceResult) -> ET.Element:
     )
     for ecu in result.ecus:
         suites.append(_suite(result, ecu))
+    for element in suites.iter():
+        element.attrib = {key: _xml_text(value) for key, value in element.attrib.items()}
+        if element.text is not None:
+            element.text = _xml_text(element.text)
     return suites
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02X}", text)
 
 
 def _suite(result: SequenceResult, ecu: EcuResult) -> ET.Element:

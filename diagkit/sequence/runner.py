@@ -375,7 +375,10 @@ def run_sequence(
     for ecu, profile in profiles.items():
         steps = [
             StepResult(
-                name=s.name, action=s.action, details={"only": list(s.only)} if s.only else {}
+                name=s.name,
+                action=s.action,
+                details={"only": list(s.only)} if s.only else {},
+                applies=s.only is None or ecu in s.only,
             )
             for s in loaded.sequence.steps
         ]
