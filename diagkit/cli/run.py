@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         with _display(list(profiles)) as display:
             result = run_sequence(
                 loaded,
-                Selection(profiles, chosen.source, chosen.sha256),
+                Selection(profiles, chosen.source, chosen.sha256, chosen.known),
                 variables=variables(args.set),
                 simulated=args.sim,
                 jobs=args.jobs,

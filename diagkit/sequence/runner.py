@@ -58,12 +58,17 @@ class Selection:
     profiles: Mapping[str, EcuProfile]
     source: str
     sha256: str
+    known: tuple[str, ...] = ()
+    """Every ECU of the bench, chosen or not (what ``only:`` may name); default: the chosen."""
 
 
 def select(target: Any, ecus: Iterable[str] | None = None) -> Selection:
     """The ECUs of ``target`` (see :func:`run_sequence`) to run on, ``ecus`` only if given."""
     if isinstance(target, Selection):
-        return target if not ecus else select(dict(target.profiles), ecus)
+        if not ecus:
+            return target
+        picked = select(dict(target.profiles), ecus)
+        return dataclasses.replace(target, profiles=picked.profiles)
     from diagkit.profile import Bench, EcuProfile, load_bench, load_profile  # noqa: PLC0415
     from diagkit.profile.loader import is_bench_file  # noqa: PLC0415
 
@@ -84,6 +89,7 @@ def select(target: Any, ecus: Iterable[str] | None = None) -> Selection:
             profile = load_profile(path)
             chosen = {profile.name: profile}
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    known = tuple(chosen)
     wanted = list(ecus) if ecus else []
     if wanted:
         unknown = [name for name in wanted if name not in chosen]
@@ -96,7 +102,7 @@ def select(target: Any, ecus: Iterable[str] | None = None) -> Selection:
         digest = hashlib.sha256(
             "\n".join(p.model_dump_json() for p in chosen.values()).encode()
         ).hexdigest()
-    return Selection(chosen, source, digest)
+    return Selection(chosen, source, digest, known)
 
 
 def bind_variables(
@@ -124,6 +130,7 @@ def plan(
     loaded: LoadedSequence,
     profiles: Mapping[str, EcuProfile],
     variables: Mapping[str, Scalar | None],
+    known: Iterable[str] = (),
 ) -> dict[str, list[Prepared | None]]:
     """Every step resolved for every ECU (None where ``only:`` leaves the ECU out).
 
@@ -131,11 +138,12 @@ def plan(
     """
     findings: list[Problem] = []
     plans: dict[str, list[Prepared | None]] = {}
+    names = list(known) or list(profiles)
     for index, step in enumerate(loaded.sequence.steps):
         for name in step.only or ():
-            if name not in profiles:
+            if name not in names:
                 findings += loaded.problems(
-                    [(("steps", index, "only"), f"no ECU {name!r} here ({', '.join(profiles)})")]
+                    [(("steps", index, "only"), f"no ECU {name!r} here ({', '.join(names)})")]
                 )
     for ecu, profile in profiles.items():
         steps: list[Prepared | None] = []
@@ -348,7 +356,7 @@ def run_sequence(
     selection = select(target, ecus)
     profiles = selection.profiles
     values = bind_variables(loaded, variables)
-    plans = plan(loaded, profiles, values)
+    plans = plan(loaded, profiles, values, selection.known)
     if jobs is not None and jobs < 1:
         raise ConfigurationError(f"jobs must be at least 1, got {jobs}")
     stop = stop if stop is not None else threading.Event()
