@@ -199,11 +199,14 @@ class Sequence(BaseModel):
     variables: dict[Name, Scalar | None] = Field(
         default_factory=dict, description="values for ${name}; null: required when run"
     )
-    steps: tuple[Step, ...] = Field(min_length=1)
+    # at least one, checked below: pydantic's min_length would also fire when items failed
+    steps: tuple[Step, ...] = Field(json_schema_extra={"minItems": 1})
 
     @model_validator(mode="after")
     def _check(self) -> Sequence:
         findings: list[tuple[Path, str]] = []
+        if not self.steps:
+            findings.append((("steps",), "has no step: a sequence needs at least one"))
         for index, step in enumerate(self.steps):
             for path, text in _texts(step.model_dump(exclude_none=True)):
                 for used in VARIABLE.findall(text):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import junitparser
 import xmlschema
@@ -88,10 +88,10 @@ def check_reports(sequence: Path, json_path: Path, junit_path: Path) -> None:
     assert "300" in (failures[0][2].message or "") and "0 V" in (failures[0][2].message or "")
     assert 'expected: {"min": 300}' in (failures[0][2].text or "")
     assert ("engine", "dc link") not in cases  # a step for other ECUs is no test case here
-    engine = {p.name: p.value for p in suites["engine"].properties()}
+    engine = {p.name: p.value for p in cast(Any, suites["engine"]).properties()}
     assert engine["vin.measured"] == VIN
     assert engine["sequence.sha256"] == report["sequence_sha256"]
     assert engine["variable.vin"] == VIN
     assert engine["tool.version"] == diagkit.__version__
-    inverter = {p.name: p.value for p in suites["inverter"].properties()}
+    inverter = {p.name: p.value for p in cast(Any, suites["inverter"]).properties()}
     assert inverter["dc link.measured"] == "0.0" or inverter["dc link.measured"] == "0"
