@@ -411,6 +411,8 @@ def run_sequence(
             while thread.is_alive():
                 thread.join(0.1)
     except KeyboardInterrupt:  # called without a signal handler: stop as SIGINT would
+        if stop.is_set():
+            raise  # a second interrupt: give up waiting for the step boundary
         stop.set()
         for thread in threads:
             thread.join()

@@ -381,7 +381,10 @@ def _flash(
 
         def progress(done: int, total: int) -> None:
             if context.stop.is_set():  # flash() ends the open download before this propagates
-                raise _StopRequested(f"flash of {region.label} aborted after {done} of {total} B")
+                raise _StopRequested(
+                    f"flash of {region.label} aborted after {done} of {total} B: the region may "
+                    "be erased or partly written; flash it again before resetting the ECU"
+                )
             if context.progress is not None:
                 context.progress(done, total)
 

@@ -130,3 +130,15 @@ def test_load_sequence_raises_with_the_problems_as_data(tmp_path: Path) -> None:
         load_sequence(path)
     (problem,) = caught.value.problems
     assert (problem.line, problem.path) == (2, ("steps",))
+
+
+def test_the_readme_sequence_passes_on_the_simulated_bench(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Fifteen lines", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert len(block.splitlines()) <= 15
+    path = tmp_path / "eol.yaml"
+    path.write_text(block, encoding="utf-8")
+    argv = ["run", str(path), "--bench", str(BENCH), "--sim", "--set", "vin=WVWZZZ1JZXW000001"]
+    assert main(argv) == 0, capsys.readouterr()
