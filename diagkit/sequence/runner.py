@@ -242,14 +242,14 @@ def _run_ecu(
                                 f"not run: step {record.name!r} failed",
                             )
                             break
-        except DiagkitError as exc:  # the ECU could not be opened (or closed) at all
+        except Exception as exc:  # the ECU could not be opened, or a bug: report it, go on
             result.error = describe_error(exc, exit_code(exc))
             run.failed(ecu)
             for record in result.steps:
                 if record.verdict == "unfinished" and record.started is None:
-                    record.verdict = "failed"
-                    record.message = f"ECU {ecu} not reachable: {exc}"
-                    record.error = result.error
+                    record.verdict = "failed" if record.applies else "skipped"
+                    record.message = f"not run: ECU {ecu} failed: {exc}"
+                    record.error = result.error if record.applies else None
         finally:
             result.duration = time.monotonic() - began
             if observer is not None:

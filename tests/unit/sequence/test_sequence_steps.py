@@ -7,8 +7,10 @@ from pathlib import Path
 
 import xmlschema
 
+from diagkit.profile import load_bench
 from diagkit.sequence import EcuResult, StepResult, parse_sequence, run_sequence
 from diagkit.sequence.reports import junit_tree
+from diagkit.sequence.runner import Selection
 
 ROOT = Path(__file__).resolve().parents[3]
 ENGINE = ROOT / "profiles" / "engine.yaml"
@@ -121,3 +123,20 @@ def test_variables_given_to_the_api_reach_the_steps() -> None:
     assert write.verdict == "passed"
     assert "SecurityAccess level 0x01 unlocked" in write.details["preconditions"]
     assert (read.verdict, read.measured) == ("passed", "WVWZZZ1JZXW000042")
+
+
+def test_an_ecu_that_cannot_be_opened_fails_its_steps_and_is_reported() -> None:
+    bench = load_bench(ROOT / "profiles" / "hil_bench.yaml")
+    engine = bench["engine"].with_overrides(interface="nosuchcan0")
+    chosen = Selection({"engine": engine}, "hil_bench.yaml", "0" * 64, ("engine", "inverter"))
+    text = (
+        "name: reach\nsteps:\n  - {name: dtcs, dtc: {}}\n"
+        "  - {name: other, dtc: {}, only: [inverter]}\n"
+    )
+    result = run_sequence(parse_sequence(text), chosen)
+    (ecu,) = result.ecus
+    assert result.exit_code == 1
+    assert ecu.error is not None and ecu.error["exit_code"] == 5  # a transport error
+    dtcs, other = ecu.steps
+    assert dtcs.verdict == "failed" and dtcs.message.startswith("not run: ECU engine failed")
+    assert other.verdict == "skipped"
