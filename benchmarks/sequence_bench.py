@@ -7,7 +7,8 @@ One ECU alone thus takes about 5 + 32 x 0.1 = 8.2 s of the ECU's own delays. The
 served by ``diagkit simulate`` in a second process; the sequence (one flash step, erase and
 CRC check included) runs on all of them in this one (P2 1 s: the VM's Python is slow), for
 N = 1, 4, 16, (a) all on one vcan and (b) each on its own. Printed: wall time, the ratio to
-N = 1 of the same layout, and this process's CPU time per ECU. Needs kernel CAN_ISOTP and 16 vcan interfaces: in the VM,
+N = 1 of the same layout, and this process's CPU time per ECU. Needs kernel CAN_ISOTP and 16
+vcan interfaces: in the VM,
 
     DIAGKIT_VM_IFACES="$(for i in $(seq 0 15); do printf 'vcan%d:16 ' $i; done)" \\
         python -m tools.kernelvm -- .venv/bin/python benchmarks/sequence_bench.py
