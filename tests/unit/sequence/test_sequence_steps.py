@@ -7,7 +7,7 @@ from pathlib import Path
 
 import xmlschema
 
-from diagkit.profile import load_bench
+from diagkit.profile import load_bench, parse_profile
 from diagkit.sequence import EcuResult, StepResult, parse_sequence, run_sequence
 from diagkit.sequence.reports import junit_tree
 from diagkit.sequence.runner import Selection
@@ -140,3 +140,18 @@ def test_an_ecu_that_cannot_be_opened_fails_its_steps_and_is_reported() -> None:
     dtcs, other = ecu.steps
     assert dtcs.verdict == "failed" and dtcs.message.startswith("not run: ECU engine failed")
     assert other.verdict == "skipped"
+
+
+def test_a_step_timeout_bounds_its_requests_pendings_included() -> None:
+    slow = parse_profile(
+        "extends: engine.yaml\n"
+        "simulation:\n"
+        "  faults: [{service: read_data_by_identifier, did: vin, delay: 3s, times: 1}]\n",
+        base_dir=ROOT / "profiles",
+    )
+    text = "name: slow\nsteps:\n  - {name: vin, read: vin, timeout: 300ms}\n"
+    result = run_sequence(parse_sequence(text), slow, simulated=True)
+    (step,) = result.ecus[0].steps
+    assert step.verdict == "failed"
+    assert step.error is not None and step.error["timer"] == "overall"
+    assert step.error["timeout_s"] == 0.3
