@@ -118,7 +118,8 @@ def main() -> int:
         (directory / "app.bin").write_bytes(os.urandom(IMAGE_SIZE))
         (directory / "flash.yaml").write_text(SEQUENCE, encoding="utf-8")
         print(
-            "| layout | ECUs | wall s | ratio to 1 ECU | runner CPU s per ECU | ECUs' CPU s | CPU busy |"
+            "| layout | ECUs | wall s | ratio to 1 ECU | runner CPU s per ECU | ECUs' CPU s "
+            "| CPU busy |"
         )
         print("|---|---|---|---|---|---|---|")
         for shared in (True, False):
