@@ -8,7 +8,8 @@ served by ``diagkit simulate`` in a second process; the sequence (one flash step
 CRC check included) runs on all of them in this one (P2 5 s: the VM's Python is slow), for
 N = 1, 4, 16, (a) all on one vcan and (b) each on its own. Printed: wall time, the ratio to
 N = 1 of the same layout, this process's CPU time per ECU, the simulator's CPU time, and
-how busy both kept the CPU. Needs kernel CAN_ISOTP and 16 vcan interfaces: in the VM,
+how busy both kept the CPU, and how busy the whole machine was (the kernel's CAN and ISO-TP
+work included). Needs kernel CAN_ISOTP and 16 vcan interfaces: in the VM,
 
     DIAGKIT_VM_IFACES="$(for i in $(seq 0 15); do printf 'vcan%d:16 ' $i; done)" \\
         python -m tools.kernelvm -- .venv/bin/python benchmarks/sequence_bench.py
@@ -80,8 +81,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(directory: Path, count: int, shared: bool) -> tuple[float, float, float]:
-    """Wall seconds, this process's CPU seconds and the simulator's of one run."""
+def system_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, kernel included (/proc/stat)."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    scale = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / scale, sum(ticks) / scale
+
+
+def measure(directory: Path, count: int, shared: bool) -> tuple[float, float, float, float]:
+    """Wall seconds, this process's CPU seconds, the simulator's, and the machine's busy share."""
     bench = write_bench(directory, count, shared)
     server = subprocess.Popen(
         [sys.executable, "-u", "-m", "diagkit", "simulate", str(bench)],
@@ -95,13 +104,16 @@ def measure(directory: Path, count: int, shared: bool) -> tuple[float, float, fl
             line = server.stdout.readline()
             assert line.startswith("simulating "), line
         sim_cpu = cpu_seconds(server.pid)
+        busy, total = system_busy()
         cpu, began = time.process_time(), time.monotonic()
         result = run_sequence(directory / "flash.yaml", bench)
         wall, cpu = time.monotonic() - began, time.process_time() - cpu
         sim_cpu = cpu_seconds(server.pid) - sim_cpu
+        busy_after, total_after = system_busy()
+        share = (busy_after - busy) / max(total_after - total, 1e-9)
         failed = [(e.name, s.message) for e in result.ecus for s in e.failed]
         assert result.passed, failed
-        return wall, cpu, sim_cpu
+        return wall, cpu, sim_cpu, share
     finally:
         server.terminate()
         server.communicate(timeout=60)
@@ -119,18 +131,18 @@ def main() -> int:
         (directory / "flash.yaml").write_text(SEQUENCE, encoding="utf-8")
         print(
             "| layout | ECUs | wall s | ratio to 1 ECU | runner CPU s per ECU | ECUs' CPU s "
-            "| CPU busy |"
+            "| both busy | machine busy |"
         )
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for shared in (True, False):
             base = None
             for count in counts:
-                wall, cpu, sim_cpu = measure(directory, count, shared)
+                wall, cpu, sim_cpu, share = measure(directory, count, shared)
                 base = wall if base is None else base
                 layout = "one vcan" if shared else "own vcan each"
                 print(
                     f"| {layout} | {count} | {wall:.2f} | {wall / base:.2f} | {cpu / count:.3f} "
-                    f"| {sim_cpu:.2f} | {(cpu + sim_cpu) / wall:.0%} |",
+                    f"| {sim_cpu:.2f} | {(cpu + sim_cpu) / wall:.0%} | {share:.0%} |",
                     flush=True,
                 )
     return 0
