@@ -14,18 +14,10 @@ raises is exported here and is a :class:`DiagkitError`; the tree is in :mod:`dia
 
 from __future__ import annotations
 
+import importlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from diagkit.client import (
-    EcuClient,
-    FunctionalGroup,
-    KeepAlive,
-    SecuritySettings,
-    Timing,
-)
-from diagkit.client.factory import open_client, open_functional_group
-from diagkit.codes import Nrc, ServiceId
 from diagkit.errors import (
     ConfigurationError,
     DiagkitError,
@@ -45,47 +37,81 @@ from diagkit.errors import (
     TransportTimeoutError,
     TransportUnavailableError,
     UdsError,
+    UnknownNameError,
 )
-from diagkit.flash.errors import (
-    FlashError,
-    FlashNrcError,
-    FlashResponseError,
-    FlashSecurityError,
-    FlashTimeoutError,
-    FlashTransportError,
-    FlashVerifyError,
-)
-from diagkit.profile import EcuProfile, InvalidProfileError, load_bench, load_profile
+
+if TYPE_CHECKING:
+    from diagkit.client import EcuClient, FunctionalGroup, KeepAlive, SecuritySettings, Timing
+    from diagkit.client.factory import open_client, open_functional_group
+    from diagkit.client.factory import open_client as open
+    from diagkit.codes import Nrc, ServiceId
+    from diagkit.flash.errors import (
+        FlashError,
+        FlashNrcError,
+        FlashResponseError,
+        FlashSecurityError,
+        FlashTimeoutError,
+        FlashTransportError,
+        FlashVerifyError,
+    )
+    from diagkit.profile import EcuProfile, InvalidProfileError, load_bench, load_profile
+    from diagkit.sequence.loader import InvalidSequenceError
+    from diagkit.sequence.runner import run_sequence
+
+# Imported on first use, so `import diagkit` (and every `diagkit` command) pays only for what
+# it touches: the client, profiles and flashing pull in udsoncan, pydantic and python-can.
+_LAZY: dict[str, tuple[str, str]] = {
+    "EcuClient": ("diagkit.client", "EcuClient"),
+    "FunctionalGroup": ("diagkit.client", "FunctionalGroup"),
+    "KeepAlive": ("diagkit.client", "KeepAlive"),
+    "SecuritySettings": ("diagkit.client", "SecuritySettings"),
+    "Timing": ("diagkit.client", "Timing"),
+    "open": ("diagkit.client.factory", "open_client"),
+    "open_client": ("diagkit.client.factory", "open_client"),
+    "open_functional_group": ("diagkit.client.factory", "open_functional_group"),
+    "Nrc": ("diagkit.codes", "Nrc"),
+    "ServiceId": ("diagkit.codes", "ServiceId"),
+    "EcuProfile": ("diagkit.profile", "EcuProfile"),
+    "InvalidProfileError": ("diagkit.profile", "InvalidProfileError"),
+    "load_bench": ("diagkit.profile", "load_bench"),
+    "load_profile": ("diagkit.profile", "load_profile"),
+    "InvalidSequenceError": ("diagkit.sequence.loader", "InvalidSequenceError"),
+    "run_sequence": ("diagkit.sequence.runner", "run_sequence"),
+    **{
+        name: ("diagkit.flash.errors", name)
+        for name in (
+            "FlashError",
+            "FlashNrcError",
+            "FlashResponseError",
+            "FlashSecurityError",
+            "FlashTimeoutError",
+            "FlashTransportError",
+            "FlashVerifyError",
+        )
+    },
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names that live in heavier modules, imported when first asked for."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'diagkit' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
-
-open = open_client  # the canonical name: diagkit.open(profile) (shadows the builtin here only)
 
 # A library configures no logging; this keeps Python's last-resort handler from printing
 # the warnings of libraries below us (python-can-isotp) when the application set up none.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-if TYPE_CHECKING:  # imported on first use at run time, see __getattr__
-    from diagkit.sequence.loader import InvalidSequenceError
-    from diagkit.sequence.runner import run_sequence
-
-_LAZY = {
-    "InvalidSequenceError": "diagkit.sequence.loader",
-    "run_sequence": "diagkit.sequence.runner",
-}
-"""Names exported here whose modules load only when first used (the sequence runner)."""
-
-
-def __getattr__(name: str) -> object:
-    """Import :data:`_LAZY` names on first access, so ``import diagkit`` stays light."""
-    if name in _LAZY:
-        import importlib  # noqa: PLC0415
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'diagkit' has no attribute {name!r}")
-
 
 __all__ = [
     "ConfigurationError",
@@ -123,6 +149,7 @@ __all__ = [
     "TransportTimeoutError",
     "TransportUnavailableError",
     "UdsError",
+    "UnknownNameError",
     "__version__",
     "load_bench",
     "load_profile",

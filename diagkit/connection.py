@@ -4,6 +4,13 @@
 the moment the transport has it, and a broken transfer (ECOMM, EILSEQ, ETIMEDOUT...) surfaces
 as a diagkit :class:`~diagkit.errors.TransportError` in the caller instead of killing a thread.
 A foreign transport's raw ``OSError`` is mapped by :mod:`diagkit.errormap`, as every backend's.
+PDUs are dumped at DEBUG with seeds and keys hidden (:mod:`diagkit.logsafe`).
+
+It implements udsoncan's ``BaseConnection`` contract without importing ``udsoncan.connections``
+(which imports python-can and python-can-isotp, whatever the transport): it is registered as a
+virtual subclass of ``BaseConnection`` when udsoncan's client is first built
+(:func:`register_with_udsoncan`), so ``isinstance(connection, BaseConnection)`` holds wherever
+udsoncan could see it. Type checkers see no subclass: cast where udsoncan's annotations want one.
 """
 
 from __future__ import annotations
@@ -11,13 +18,13 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 
-from udsoncan.connections import BaseConnection
 from udsoncan.exceptions import TimeoutException
 from udsoncan.Request import Request
 from udsoncan.Response import Response
 
 from diagkit.errormap import Context, translate
 from diagkit.errors import DiagkitError, TransportClosedError
+from diagkit.logsafe import pdu_text
 from diagkit.transport.base import Transport
 
 logger = logging.getLogger(__name__)
@@ -26,7 +33,7 @@ _DRAIN_LIMIT = 1024  # a peer flooding us must not keep empty_rxqueue() busy for
 _FOREVER = 86400.0  # udsoncan may wait with timeout=None; the transport needs a number
 
 
-class TransportConnection(BaseConnection):
+class TransportConnection:
     """A udsoncan connection sending and receiving whole PDUs through ``transport``.
 
     The connection owns the transport: :meth:`close` closes it, in any state, any number of
@@ -41,7 +48,7 @@ class TransportConnection(BaseConnection):
         *,
         send_timeout: float | None = None,
     ) -> None:
-        super().__init__(name)
+        self.name = f"Connection[{name}]" if name else "Connection"  # as udsoncan names them
         self.logger = logger  # udsoncan's default is a root-level "Connection" logger
         self.transport = transport
         self.send_timeout = send_timeout
@@ -78,7 +85,7 @@ class TransportConnection(BaseConnection):
 
     def specific_send(self, payload: bytes, timeout: float | None = None) -> None:
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s tx %s", self.name, payload.hex(" "))
+            logger.debug("%s tx %s", self.name, pdu_text(payload))
         try:
             self.transport.send(payload, self.send_timeout if timeout is None else timeout)
         except DiagkitError:
@@ -118,7 +125,7 @@ class TransportConnection(BaseConnection):
         except OSError as exc:
             raise translate(exc, "recv", Context(address=self.name)) from exc
         if pdu is not None and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s rx %s", self.name, pdu.hex(" "))
+            logger.debug("%s rx %s", self.name, pdu_text(pdu))
         return pdu
 
     def empty_rxqueue(self) -> None:
@@ -137,3 +144,10 @@ class TransportConnection(BaseConnection):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def register_with_udsoncan() -> None:
+    """Make :class:`TransportConnection` a (virtual) udsoncan ``BaseConnection``; idempotent."""
+    from udsoncan.connections import BaseConnection  # noqa: PLC0415 (python-can comes along)
+
+    BaseConnection.register(TransportConnection)

@@ -7,6 +7,7 @@
      |    +-- InvalidProfileError             each finding: file:line field: reason
      |    +-- InvalidSequenceError            a sequence file (diagkit.sequence), the same way
      +-- ConfigurationError (ValueError)      an option value is out of range or contradictory
+     |    +-- UnknownNameError (KeyError)     no ECU/DID of that name; the known ones are listed
      +-- TransportError (OSError)             the transport failed; .errno when mapped
      |    +-- TransportUnavailableError       no CAN / ISO-TP support here (module, Python, OS)
      |    +-- InterfaceError                  no such CAN interface, or it is down
@@ -71,6 +72,16 @@ class ConfigurationError(DiagkitError, ValueError):
     """
 
     errno: int | None = None
+
+
+class UnknownNameError(ConfigurationError, KeyError):
+    """A name the profile or bench does not define (an ECU, a DID); the message lists the known.
+
+    A KeyError too, so mapping-style lookups (``bench["engine"]``) behave as Python's do.
+    """
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
 
 
 class TransportError(DiagkitError, OSError):

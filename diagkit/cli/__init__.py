@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "run an end-of-line sequence on one ECU or a whole bench, with reports"),
     "simulate": ("simulate", "answer like the ECUs of a profile or bench until stopped"),
     "profile": ("profile", "check, dump or export ECU profiles"),
+    "trace": ("trace", "print a recorded CAN trace (pcapng, asc, blf...) decoded as UDS"),
 }
 _GLOBAL_FLAGS = {"--debug", "-v", "--verbose", "-vv", "-vvv", "-h", "--help"}
 

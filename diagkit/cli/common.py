@@ -49,10 +49,7 @@ def load_profiles(args: argparse.Namespace) -> list[EcuProfile]:
     if is_bench(path):
         bench: Bench = load_bench(path)
         names = [args.ecu] if args.ecu else list(bench.ecus)
-        try:
-            profiles = [bench[name] for name in names]
-        except KeyError as exc:
-            raise ConfigurationError(str(exc.args[0])) from None
+        profiles = [bench[name] for name in names]  # an unknown name: UnknownNameError
     else:
         if args.ecu:
             raise ConfigurationError(f"--ecu {args.ecu}: {path} is a profile, not a bench file")

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from diagkit.client import EcuClient
     from diagkit.profile import EcuProfile
 
-PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "engine_userspace.yaml"
+PROFILE = Path(__file__).resolve().parents[1] / "examples" / "engine_userspace.yaml"
+"""Shipped in the package (a copy of ``profiles/engine_userspace.yaml`` and the profile it
+extends), so an installed diagkit runs the demo without a checkout."""
 FIRMWARE_SIZE = 64 * 1024
 _T = TypeVar("_T")
 
@@ -189,11 +191,15 @@ def demo_flash(session: Session, ecu: EcuClient, profile: EcuProfile) -> None:
 
     region = FlashRegion.from_profile(profile, "application")
     firmware = bytes(i * 7 & 0xFF for i in range(FIRMWARE_SIZE))
+    rest = (region.size or FIRMWARE_SIZE) - FIRMWARE_SIZE
     with progress_bar(region.label) as progress:
         result = session.step(
-            f"flash {FIRMWARE_SIZE // 1024} KiB of firmware into {region.label}, padded with "
-            "0xFF to its end (0x31 erase, 0x34/0x36/0x37, 0x31 CRC check)",
-            lambda: flash(ecu, region, firmware, progress=progress, fill=0xFF),
+            f"flash {FIRMWARE_SIZE // 1024} KiB of firmware into {region.label} "
+            f"(0x31 erase, 0x34/0x36/0x37, 0x31 {region.checksum.label} check of the whole "
+            f"region: its other {rest // 1024} KiB, not written, count as erased "
+            f"0x{region.erased_value:02X})",
+            lambda: flash(ecu, region, firmware, progress=progress),
         )
     if result is not None:
         session.console.print(f"    {summary(result)}", markup=False)
+        session.console.print(f"    the ECU checked the {result.checked}", markup=False)

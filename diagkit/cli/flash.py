@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,10 @@ def _int(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from diagkit.trace.options import add_trace_arguments  # noqa: PLC0415
+
     add_target_arguments(parser)
+    add_trace_arguments(parser)
     parser.add_argument("image", type=Path, metavar="FIRMWARE", help="the firmware file")
     parser.add_argument(
         "--region", required=True, help="the profile's memory region to flash (memory: name)"
@@ -46,7 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--address", type=_int, help="start address of a raw binary (default: the region's start)"
     )
     parser.add_argument(
-        "--fill", type=_int, metavar="BYTE", help="pad the image to the region's end (e.g. 0xFF)"
+        "--fill",
+        type=_int,
+        metavar="BYTE",
+        help="pad the image to the region's end (e.g. 0xFF); a whole-region checksum needs no "
+        "padding: bytes beyond the image count as the region's erased_value",
     )
     parser.set_defaults(func=run)
 
@@ -96,7 +103,13 @@ def run(args: argparse.Namespace) -> int:
                 f"0x{image.address:X}"
             )
         address = image.address
-    with open_client(profile) as client, progress_bar(region.label) as progress:
+    with ExitStack() as stack:
+        client = stack.enter_context(open_client(profile))
+        if args.trace:
+            from diagkit.trace.options import record_from_args  # noqa: PLC0415
+
+            stack.enter_context(record_from_args(args, profile, client.connection.transport))
+        progress = stack.enter_context(progress_bar(region.label))
         try:
             result = flash(
                 client,
@@ -127,8 +140,13 @@ def summary(result: FlashResult) -> str:
         "verified" if result.verified else "not verified",
     ]
     retries = f", {result.retries} blocks repeated" if result.retries else ""
+    padding = (
+        f" ({result.size - result.padding} bytes of image, {result.padding} of fill)"
+        if result.padding
+        else ""
+    )
     return (
-        f"flashed {result.size} bytes into {result.region} at 0x{result.address:X} in "
+        f"flashed {result.size} bytes into {result.region} at 0x{result.address:X}{padding} in "
         f"{result.total_seconds:.2f} s ({result.blocks} blocks of up to "
         f"{result.max_block_length - 2} bytes, {result.rate / 1024:.1f} KiB/s){retries}; "
         + ", ".join(steps)

@@ -34,7 +34,13 @@ def run_functional(args: argparse.Namespace) -> int:
     try:
         request = parse_hex(args.request)
         profiles = load_profiles(args)
-        with functional_group(profiles, simulated=args.sim) as group:
+        with ExitStack() as stack:
+            group = stack.enter_context(functional_group(profiles, simulated=args.sim))
+            if getattr(args, "trace", None):
+                from diagkit.trace.options import record_from_args  # noqa: PLC0415
+
+                first = next(iter(group.receivers.values()))  # a userspace bench shares its bus
+                stack.enter_context(record_from_args(args, profiles[0], first, profiles))
             answers = group.request(request)
             p2 = group.timing.p2
         out.set("ecus", [p.name for p in profiles])

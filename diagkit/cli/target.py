@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from diagkit import station
 from diagkit.cli.exitcodes import ExitCode
@@ -59,6 +59,9 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON document on stdout, nothing else"
     )
+    from diagkit.trace.options import add_trace_arguments  # noqa: PLC0415
+
+    add_trace_arguments(parser)
 
 
 @contextmanager
@@ -66,7 +69,14 @@ def open_target(args: argparse.Namespace) -> Iterator[Target]:
     """The client for the ECU the command line names, with a simulated ECU behind it for --sim."""
     from diagkit.cli.common import load_one_profile  # noqa: PLC0415
 
-    with station.open_target(load_one_profile(args), simulated=args.sim) as target:
+    profile = load_one_profile(args)
+    with ExitStack() as stack:
+        target = stack.enter_context(station.open_target(profile, simulated=args.sim))
+        if getattr(args, "trace", None):
+            from diagkit.trace.options import record_from_args  # noqa: PLC0415
+
+            transport = target.client.connection.transport
+            stack.enter_context(record_from_args(args, profile, transport))
         yield target
 
 

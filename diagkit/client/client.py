@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from udsoncan.common.CommunicationType import CommunicationType
 from udsoncan.common.DataFormatIdentifier import DataFormatIdentifier
@@ -29,16 +29,18 @@ from diagkit.client.errors import NrcError, SecurityRefusedError, uds_errors
 from diagkit.client.exchange import Exchange
 from diagkit.client.tester_present import Sender, TesterPresentKeeper
 from diagkit.client.timing import Timing
-from diagkit.client.uds import UdsClient, client_config
+from diagkit.client.udsconfig import client_config
 from diagkit.codes import ServiceId, service_name
 from diagkit.connection import TransportConnection
 from diagkit.errors import (
     ConfigurationError,
-    DiagkitError,
     InvalidResponseError,
     SecurityAccessError,
 )
 from diagkit.transport.base import Transport
+
+if TYPE_CHECKING:
+    from diagkit.client.uds import UdsClient
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +117,12 @@ class EcuClient:
         self.functional = functional
         self.connection = TransportConnection(transport, address, send_timeout=send_timeout)
         try:
+            if config is not None and config.get("security_algo") is not None:
+                raise ConfigurationError(
+                    "security is configured by algorithm name: pass security_settings="
+                    "SecuritySettings(algorithm=..., params=...) (algorithms are registered "
+                    "with diagkit.security.register), not udsoncan's security_algo"
+                )
             self._base_timing = timing or Timing()
             self.keep_alive = keep_alive or KeepAlive()
             if self.keep_alive.functional and functional is None:
@@ -122,8 +130,9 @@ class EcuClient:
             self.security = security_settings or SecuritySettings()
             self.exchange = Exchange(self.connection, address, self._base_timing)
             with uds_errors(address):
-                self.uds = UdsClient(self.exchange, client_config(config, self._base_timing))
-            self.dids = DidCodecs(self.uds.config.get("data_identifiers"), did_names)
+                self._uds_config = client_config(config, self._base_timing)
+            self._uds: UdsClient | None = None
+            self.dids = DidCodecs(self._uds_config.get("data_identifiers"), did_names)
             self.dtc_status_mask = dtc_status_mask
             self.keeper = TesterPresentKeeper(
                 self.exchange,
@@ -131,7 +140,9 @@ class EcuClient:
                 suppress=self.keep_alive.suppress,
                 functional=functional if self.keep_alive.functional else None,
             )
-            self._tolerate_zero_padding = bool(self.uds.config.get("tolerate_zero_padding", True))
+            self._tolerate_zero_padding = bool(
+                self._uds_config.get("tolerate_zero_padding", True)
+            )
             self.connection.open()
         except BaseException:  # the client owns the transports, even when it fails to start
             self.connection.close()
@@ -140,6 +151,20 @@ class EcuClient:
             raise
 
     # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def uds(self) -> UdsClient:
+        """udsoncan's ``Client`` over this client's exchange, built when first needed.
+
+        The fast paths (DIDs, routines, TesterPresent, raw requests) never need it, so a read
+        does not import udsoncan's client, its connections module or python-can.
+        """
+        if self._uds is None:
+            from diagkit.client.uds import UdsClient  # noqa: PLC0415 (heavy, seldom needed)
+
+            with uds_errors(self.address):
+                self._uds = UdsClient(self.exchange, self._uds_config)
+        return self._uds
 
     @property
     def closed(self) -> bool:
@@ -261,7 +286,7 @@ class EcuClient:
     def _key_function(
         self, odd: int, algorithm: str | None, params: Mapping[str, object] | None
     ) -> Callable[[bytes], bytes]:
-        """seed -> key for ``odd``: the call's algorithm, the settings', or udsoncan's config."""
+        """seed -> key for ``odd``: the call's algorithm or the settings' (one way: by name)."""
         chosen = self.security.for_level(odd)
         if algorithm is not None:
             chosen = (algorithm, chosen[1] if chosen else {})
@@ -270,26 +295,10 @@ class EcuClient:
             security.get(name)  # an unknown name fails before the ECU counts an attempt
             use = configured if params is None else params
             return lambda seed: security.compute_key(name, odd, seed, use)
-        algo = self.uds.config.get("security_algo")
-        if algo is None:
-            raise SecurityAccessError(
-                f"[{self.address}] no security algorithm configured for level 0x{odd:02X}; "
-                f"known algorithms: {', '.join(security.names())}"
-            )
-        extra = self.uds.config.get("security_algo_params") if params is None else params
-
-        def from_config(seed: bytes) -> bytes:
-            try:
-                key = algo(odd, seed, extra)
-            except DiagkitError:
-                raise
-            except Exception as exc:  # a user-supplied algorithm may fail in any way
-                raise SecurityAccessError(
-                    f"[{self.address}] key computation for level 0x{odd:02X} failed: {exc}"
-                ) from exc
-            return security.checked_key(key, f"[{self.address}] the security algorithm")
-
-        return from_config
+        raise SecurityAccessError(
+            f"[{self.address}] no security algorithm configured for level 0x{odd:02X}; "
+            f"known algorithms: {', '.join(security.names())}"
+        )
 
     # -- data identifiers and memory ----------------------------------------------------------
 

@@ -140,6 +140,7 @@ def client_from_settings(
         functional=functional,
         did_names=settings.did_names,
         dtc_status_mask=settings.dtc_status_mask,
+        security_settings=settings.security,
     )
 
 

@@ -1,8 +1,9 @@
 """Everything a client needs from a profile, built in one place: :func:`client_settings`.
 
-The transport config, ISO 14229-2 timing, tester present, udsoncan's options (DID codecs,
-security dispatcher, formats), the DID names and the DTC status mask all come from the profile
-through this one function; :mod:`diagkit.client.factory` opens clients from its result alone.
+The transport config, ISO 14229-2 timing, tester present, the security levels' algorithms,
+udsoncan's options (DID codecs, formats), the DID names and the DTC status mask all come from
+the profile through this one function; :mod:`diagkit.client.factory` opens clients from its
+result alone.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from typing import Any
 
 from udsoncan.typing import ClientConfig
 
-from diagkit import security
-from diagkit.client.client import KeepAlive
+from diagkit.client.client import KeepAlive, SecuritySettings
 from diagkit.client.timing import Timing
-from diagkit.client.uds import client_config
+from diagkit.client.udsconfig import client_config
 from diagkit.profile import EcuProfile, transport_config, udsoncan_config
 from diagkit.profile.codecs import UdsoncanDidCodec
-from diagkit.profile.security import AlgorithmResolver, SecurityDispatcher
+from diagkit.profile.security import LevelParams
 from diagkit.transport.address import Address
 from diagkit.transport.config import TransportConfig
 
@@ -29,9 +29,10 @@ class ClientSettings:
     """How to open and configure the client of one ECU, as its profile says.
 
     ``label`` names the ECU in errors and logs (``engine can0 0x7E0/0x7E8``). ``udsoncan``
-    holds udsoncan's options that the profile sets (formats, DTC sizes, ``data_identifiers``,
-    ``security_algo``); timing is not among them: it is ``timing``, which
-    :func:`~diagkit.client.uds.client_config` turns into udsoncan's timing keys.
+    holds udsoncan's options that the profile sets (formats, DTC sizes, ``data_identifiers``);
+    timing is not among them: it is ``timing``, which
+    :func:`~diagkit.client.udsconfig.client_config` turns into udsoncan's timing keys. ``security``
+    names each level's algorithm (of :mod:`diagkit.security`) and its parameters.
     """
 
     name: str
@@ -42,17 +43,12 @@ class ClientSettings:
     udsoncan: Mapping[str, Any]
     did_names: Mapping[str, int]
     dtc_status_mask: int
+    security: SecuritySettings
 
     @property
     def functional_address(self) -> Address | None:
         """Where functional requests go, None when the profile defines no functional address."""
         return self.transport.functional_address
-
-    @property
-    def security(self) -> SecurityDispatcher | None:
-        """The profile's security levels, resolved by algorithm name when a key is computed."""
-        algo = self.udsoncan.get("security_algo")
-        return algo if isinstance(algo, SecurityDispatcher) else None
 
     @property
     def did_codecs(self) -> Mapping[int, UdsoncanDidCodec]:
@@ -68,13 +64,12 @@ class ClientSettings:
 def client_settings(
     profile: EcuProfile,
     *,
-    algorithms: AlgorithmResolver | None = security.resolve,
     environ: Mapping[str, str] | None = None,
 ) -> ClientSettings:
     """The client settings of ``profile``: the only place a profile becomes a client's config.
 
-    ``algorithms`` resolves security algorithm names (default: the :mod:`diagkit.security`
-    registry); ``environ`` is where ``key_env`` keys are read (default: the environment).
+    ``environ`` is where ``key_env`` keys are read, when a level is unlocked (default: the
+    process environment).
     Without a ``request_timeout`` in the profile nothing but P2 and P2* bounds a request, so
     any number of 0x78 pendings can extend it (ISO 14229-2).
     """
@@ -98,9 +93,15 @@ def client_settings(
             # a disabled keeper sends nothing, so it needs no functional sender either
             functional=tester.enabled and tester.addressing == "functional",
         ),
-        udsoncan=dict(udsoncan_config(profile, algorithms=algorithms, environ=environ)),
+        udsoncan=dict(udsoncan_config(profile)),
         did_names={did.name: did.id for did in profile.dids},
         dtc_status_mask=profile.dtc.status_mask,
+        security=SecuritySettings(
+            levels={
+                level.level: (level.algorithm, LevelParams(level, environ))
+                for level in profile.security
+            }
+        ),
     )
 
 

@@ -8,18 +8,18 @@ and a response object built without udsoncan's per-response reflection.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any, cast
+from typing import cast
 
 from udsoncan.BaseService import BaseService
 from udsoncan.client import Client
-from udsoncan.configs import default_client_config
+from udsoncan.connections import BaseConnection
 from udsoncan.Request import Request
 from udsoncan.Response import Response
 from udsoncan.typing import ClientConfig
 
 from diagkit.client.exchange import Exchange
 from diagkit.client.timing import Timing
+from diagkit.connection import register_with_udsoncan
 from diagkit.errors import ConfigurationError, ResponseTimeoutError
 
 # udsoncan formats and logs each step (and logs every NRC as an ERROR); diagkit logs every
@@ -29,33 +29,13 @@ _SILENT.disabled = True
 
 _POSITIVE_NAME = "PositiveResponse"
 
-# Options whose udsoncan meaning diagkit replaces: errors always raise, timing is ours.
-_FORCED: dict[str, object] = {
-    "exception_on_negative_response": True,
-    "exception_on_invalid_response": True,
-    "exception_on_unexpected_response": True,
-    "nrc78_callback": None,
-}
-
-
-def client_config(options: Mapping[str, Any] | None, timing: Timing) -> ClientConfig:
-    """A complete udsoncan config from ``options`` (e.g. a profile's), with diagkit's timing."""
-    config: dict[str, Any] = dict(default_client_config)
-    config.update(options or {})
-    config.update(_FORCED)
-    config["p2_timeout"] = timing.p2
-    config["p2_star_timeout"] = timing.p2_star
-    config["request_timeout"] = timing.request_timeout
-    config["use_server_timing"] = timing.use_server_timing
-    return cast(ClientConfig, config)
-
-
 class UdsClient(Client):
     """A udsoncan ``Client`` whose requests go through ``exchange``."""
 
     def __init__(self, exchange: Exchange, config: ClientConfig) -> None:
         self.exchange = exchange
-        super().__init__(exchange.connection, config)
+        register_with_udsoncan()
+        super().__init__(cast(BaseConnection, exchange.connection), config)
 
     def configure_logger(self) -> None:
         self.logger = _SILENT

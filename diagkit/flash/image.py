@@ -1,7 +1,8 @@
 """Firmware files: raw binary, Intel HEX and Motorola S-record, as one contiguous image.
 
-HEX and S-record files are read with ``bincopy`` (imported only when such a file is read);
-gaps between their segments are filled with ``padding`` (0xFF, the erased value of most flash).
+HEX and S-record files are read with ``bincopy`` (a dependency, imported only when such a file
+is read); gaps between their segments are filled with ``padding`` (0xFF, the erased value of
+most flash).
 """
 
 from __future__ import annotations
@@ -86,5 +87,6 @@ def _bincopy() -> Any:
         return importlib.import_module("bincopy")
     except ModuleNotFoundError as exc:
         raise ConfigurationError(
-            "reading Intel HEX or S-record files needs the bincopy package: pip install bincopy"
+            "reading Intel HEX or S-record files needs bincopy, a dependency of diagkit that "
+            "is missing from this environment: pip install 'bincopy>=20'"
         ) from exc

@@ -1,15 +1,18 @@
 """Where a download goes and how the ECU wants it: a region with its routines and formats.
 
 :meth:`FlashRegion.from_profile` reads a profile's ``memory:`` entry, resolves its erase and
-checksum routines to ids, and takes the session and security level those routines need.
+checksum routines to ids, takes the session and security level those routines need, and the
+checksum setting (algorithm, covered bytes, option record layout) its check routine expects.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from diagkit.errors import ConfigurationError
+from diagkit.profile.catalogue import RegionChecksum
 
 if TYPE_CHECKING:
     from diagkit.profile import EcuProfile
@@ -29,6 +32,8 @@ class FlashRegion:
     are entered/unlocked before erasing. ``address_bits``/``size_bits`` fix the widths of
     memoryAddress and memorySize (the profile's ``server_address_format`` /
     ``server_memorysize_format``); None uses the fewest bytes that hold the value.
+    ``checksum`` says what the check routine computes (by default CRC-32 of the whole region,
+    sent alone) and ``erased_value`` what bytes the image does not cover hold after erasing.
     """
 
     address: int
@@ -40,6 +45,8 @@ class FlashRegion:
     security_level: int | None = None
     address_bits: int | None = None
     size_bits: int | None = None
+    checksum: RegionChecksum = dataclasses.field(default_factory=RegionChecksum)
+    erased_value: int = 0xFF
 
     def __post_init__(self) -> None:
         if self.address < 0 or (self.size is not None and self.size <= 0):
@@ -52,6 +59,10 @@ class FlashRegion:
                 raise ConfigurationError(
                     f"region {self.label}: {field} must be one of {_FORMAT_BITS}, got {bits}"
                 )
+        if not 0 <= self.erased_value <= 0xFF:
+            raise ConfigurationError(
+                f"region {self.label}: erased_value must be one byte, got {self.erased_value!r}"
+            )
 
     @property
     def label(self) -> str:
@@ -86,6 +97,8 @@ class FlashRegion:
             security_level=level,
             address_bits=profile.uds.server_address_format,
             size_bits=profile.uds.server_memorysize_format,
+            checksum=found.checksum,
+            erased_value=found.erased_value,
         )
 
     def address_and_size(self, address: int, size: int) -> bytes:

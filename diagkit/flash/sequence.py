@@ -3,8 +3,11 @@
 Order: DiagnosticSessionControl and SecurityAccess when the region needs them, the erase
 routine (RoutineControl 0x31 01 with ALFID, address and size), RequestDownload (0x34),
 TransferData (0x36) blocks, RequestTransferExit (0x37), the check routine with the expected
-CRC-32. The TransferData loop builds each request from a memoryview slice with a precomputed
-header, checks the ``76 counter`` answer itself and logs nothing per block.
+checksum as the region's ``checksum`` setting says (algorithm, the bytes it covers: the image
+or the whole region with erased bytes beyond the image, and the option record's layout). A
+mismatch names both values and ranges, and what will help. The TransferData loop builds each
+request from a memoryview slice with a precomputed header, checks the ``76 counter`` answer
+itself and logs nothing per block.
 
 Retries: a TransferData request is repeated with the *same* block sequence counter when its
 answer did not come (timeout, broken ISO-TP transfer) or was 0x21 busyRepeatRequest. ISO
@@ -72,12 +75,64 @@ class Progress(Protocol):
 
 
 Checksum = Callable[[bytes], bytes]
-"""The check routine's option record for the downloaded bytes."""
+"""The check routine's whole option record for the downloaded bytes (replaces the region's
+``checksum`` setting)."""
 
 
 def crc32_record(data: bytes) -> bytes:
     """CRC-32 (ISO-HDLC, as zlib computes it) of ``data``, 4 bytes big-endian."""
     return zlib.crc32(data).to_bytes(4, "big")
+
+
+@dataclass(frozen=True)
+class _Expected:
+    """The checksum the ECU should compute: over which bytes, its value and option record."""
+
+    covers: str
+    address: int
+    size: int
+    padded: int
+    """Bytes of the range the image does not cover, counted as the region's erased value."""
+    erased_value: int
+    value: bytes
+    record: bytes
+
+    @property
+    def what(self) -> str:
+        """The range in words: ``0x8000..0x43FFF (the whole region, ...)``."""
+        span = f"0x{self.address:X}..0x{self.address + self.size - 1:X}"
+        if self.covers == "image":
+            return f"{span} (the image)"
+        if not self.padded:
+            return f"{span} (the whole region, all of it the image)"
+        return (
+            f"{span} (the whole region: the {self.size - self.padded}-byte image, the other "
+            f"{self.padded} bytes counted as 0x{self.erased_value:02X})"
+        )
+
+
+_OTHER = {"region": "image", "image": "region"}
+
+
+def _expected(
+    region: FlashRegion, address: int, image: bytes, *, covers: str | None = None
+) -> _Expected:
+    """The checksum of ``image`` at ``address`` as ``region``'s setting (or ``covers``) says."""
+    setting = region.checksum
+    covers = covers or setting.covers
+    if covers == "image":
+        start, data = address, image
+    else:
+        start = region.address
+        end = region.address + (region.size or address - region.address + len(image))
+        erased = bytes([region.erased_value])
+        data = erased * (address - start) + image + erased * (end - address - len(image))
+    value = setting.compute(data)
+    record = value
+    if setting.record == "address_size_checksum":
+        record = region.address_and_size(start, len(data)) + value
+    padded = len(data) - len(image)
+    return _Expected(covers, start, len(data), padded, region.erased_value, value, record)
 
 
 @dataclass(frozen=True)
@@ -92,7 +147,9 @@ class _Ending:
 
 @dataclass(frozen=True)
 class FlashResult:
-    """What a completed flash did; ``transfer_seconds`` covers the TransferData blocks only."""
+    """What a completed flash did; ``transfer_seconds`` covers the TransferData blocks only.
+
+    ``size`` counts the bytes downloaded, ``padding`` of them included."""
 
     region: str
     address: int
@@ -104,6 +161,10 @@ class FlashResult:
     verified: bool
     transfer_seconds: float
     total_seconds: float
+    padding: int = 0
+    """Bytes of ``fill`` appended to the data (included in ``size``)."""
+    checked: str = ""
+    """What the check routine compared, e.g. ``CRC-32 of 0x8000..0xFFFF (the image)``."""
 
     @property
     def rate(self) -> float:
@@ -124,14 +185,17 @@ def flash(
     data_format: int = PLAIN_DATA,
     max_block_length: int | None = None,
     retries: int = 2,
-    checksum: Checksum = crc32_record,
+    checksum: Checksum | None = None,
     progress_interval: float = 0.1,
 ) -> FlashResult:
     """Download ``data`` into ``region`` (a :class:`FlashRegion` or a bare start address).
 
     ``address`` starts the download inside the region (default: its start); ``fill`` pads the
-    data to the region's end with that byte (e.g. 0xFF, the erased value, so a whole-region
-    checksum matches). ``erase``/``verify`` skip the region's routines when False.
+    data to the region's end with that byte. The check routine gets the checksum the region's
+    ``checksum`` setting describes (a whole-region checksum counts the region's
+    ``erased_value`` for bytes the image does not cover); ``checksum``, a function of the
+    image, replaces that option record. ``erase``/``verify`` skip the region's routines when
+    False.
     ``max_block_length`` caps the ECU's maxNumberOfBlockLength (e.g. to the transport's
     largest PDU); ``retries`` is how often one block may be repeated. ``progress`` is called
     at most every ``progress_interval`` seconds, and once at the end.
@@ -183,6 +247,8 @@ def flash(
         verified=verified,
         transfer_seconds=transfer_seconds,
         total_seconds=time.monotonic() - began,
+        padding=len(image) - len(data),
+        checked=run.checked if verified else "",
     )
     logger.info(
         "[%s] flashed %d bytes into %s at 0x%X in %d blocks: %.0f B/s (%d retries)",
@@ -248,6 +314,8 @@ class _Run:
         self.open = False
         """True while the ECU holds a download this run asked for and did not close."""
         self.ending: _Ending | None = None
+        self.checked = ""
+        """What the check routine compared, once it ran."""
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -415,18 +483,60 @@ class _Run:
         self.ending = self._end()
         logger.warning("[%s] download ended: %s", self.client.address, self.ending.how)
 
-    def check(self, checksum: Checksum) -> bool:
+    def check(self, override: Checksum | None) -> bool:
         region = self.region
         assert region.check_routine is not None
         self.step = f"check routine 0x{region.check_routine:04X}"
-        status = self._routine(region.check_routine, checksum(self.image))
+        expected = _expected(region, self.address, self.image)
+        option = expected.record if override is None else override(self.image)
+        self.checked = (
+            f"{region.checksum.label} of {expected.what}"
+            if override is None
+            else f"the option record {option.hex(' ')}"
+        )
+        status = self._routine(region.check_routine, option)
         if status and status[0] != 0x00:
-            raise self.fail(
-                None,
-                text=f"the ECU reports status {status.hex(' ').upper()} (0x00 means correct)",
-                kind=FlashVerifyError,
-            )
+            verdict = f"the ECU reports status {status.hex(' ').upper()} (0x00 means correct)"
+            if override is not None:
+                text, advice = f"{verdict} for our option record {option.hex(' ')}", None
+            else:
+                text, advice = self._mismatch(verdict, expected, status[1:])
+            raise self.fail(None, text=text, kind=FlashVerifyError, state=advice)
         return True
+
+    def _mismatch(self, verdict: str, expected: _Expected, reported: bytes) -> tuple[str, str]:
+        """What was compared (both coverages' checksums, their ranges) and what will help."""
+        region = self.region
+        setting = region.checksum
+        other = _expected(region, self.address, self.image, covers=_OTHER[setting.covers])
+        text = (
+            f"{verdict}: its {setting.label} of {expected.what} differs from ours, "
+            f"0x{expected.value.hex().upper()} (of {other.what} it would be "
+            f"0x{other.value.hex().upper()})"
+        )
+        if len(reported) == setting.size:  # an ECU may send its own value after the status
+            text += f"; the ECU reports 0x{reported.hex().upper()}"
+        key = f"the profile's memory region {region.label} checksum"
+        if reported == other.value:
+            change = f"covers: {other.covers}"
+            if other.covers == "image" and setting.record == "checksum":
+                change += " and record: address_size_checksum"
+            return text, (
+                f"the ECU checks {other.what}: set {change} in {key}; "
+                "flashing again with the same setting cannot help"
+            )
+        if expected.padded and not self.erased and expected.covers == "region":
+            return text, (
+                f"the region was not erased by this flash, so its {expected.padded} bytes "
+                f"outside the image need not hold 0x{region.erased_value:02X}: flash again "
+                "with the erase routine, or pad the image to the whole region (fill); "
+                "repeating this flash cannot help"
+            )
+        return text, (
+            "flashing again helps only if the download was corrupted; if the ECU checks other "
+            f"bytes or another algorithm or record layout, correct {key} (algorithm, covers, "
+            "record, erased_value)"
+        )
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -484,6 +594,7 @@ class _Run:
         size: int = 0,
         text: str | None = None,
         kind: type[FlashError] | None = None,
+        state: str | None = None,
     ) -> FlashError:
         """The error for ``cause`` at the current step, saying what the region holds now.
 
@@ -497,7 +608,8 @@ class _Run:
             last = address + size - TRANSFER_HEADER - 1
             counter = block & 0xFF
             where = f"{where} block {block} (counter 0x{counter:02X}, 0x{address:X}..0x{last:X})"
-        changed, state = self._state(block is not None)
+        changed, known = self._state(block is not None)
+        state = known if state is None else state
         error = (kind or flash_error_class(cause))(
             f"flash {self.region.label}: {where}: {text or cause}; {state}"
         )

@@ -16,16 +16,16 @@ from diagkit.profile.loader import load_bench, load_profile, parse_profile
 from diagkit.profile.model import Bench, EcuProfile
 from diagkit.profile.problems import InvalidProfileError, Problem
 from diagkit.profile.schema import bench_schema, json_schema
-from diagkit.profile.security import Secret, SecurityDispatcher
+from diagkit.profile.security import LevelParams, Secret
 
 __all__ = [
     "Bench",
     "Codec",
     "EcuProfile",
     "InvalidProfileError",
+    "LevelParams",
     "Problem",
     "Secret",
-    "SecurityDispatcher",
     "UdsoncanDidCodec",
     "bench_schema",
     "dump_profile",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import binascii
 import itertools
 import re
+import zlib
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -117,8 +119,68 @@ class DtcSection(BaseModel):
         return self
 
 
+ChecksumAlgorithm = Literal["crc32", "crc16_ccitt_false"]
+"""``crc32``: CRC-32/ISO-HDLC (zlib's, 4 bytes); ``crc16_ccitt_false``: CRC-16/CCITT-FALSE
+(polynomial 0x1021, initial value 0xFFFF, 2 bytes). Both are sent big-endian."""
+_CHECKSUM_SIZES: dict[str, int] = {"crc32": 4, "crc16_ccitt_false": 2}
+
+
+class RegionChecksum(BaseModel):
+    """How a region's checksum routine checks a download: the algorithm, the bytes it covers,
+    and the routineControlOptionRecord that carries the expected value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    algorithm: ChecksumAlgorithm = Field(
+        default="crc32",
+        description="crc32 (CRC-32/ISO-HDLC, as zlib, 4 bytes) or crc16_ccitt_false "
+        "(CRC-16/CCITT-FALSE, 2 bytes); sent big-endian",
+    )
+    covers: Literal["region", "image"] = Field(
+        default="region",
+        description="region: the whole region after the download, bytes the image does not "
+        "cover holding erased_value; image: only the bytes downloaded",
+    )
+    record: Literal["checksum", "address_size_checksum"] = Field(
+        default="checksum",
+        description="the routine's option record: checksum (the value alone), or "
+        "address_size_checksum (addressAndLengthFormatIdentifier, memoryAddress and memorySize "
+        "of the covered bytes, as in RequestDownload, then the value)",
+    )
+
+    @model_validator(mode="after")
+    def _range_known(self) -> RegionChecksum:
+        if self.covers == "image" and self.record == "checksum":
+            raise_findings(
+                [
+                    (
+                        ("record",),
+                        "covers: image needs record: address_size_checksum, so the ECU "
+                        "learns which bytes the image is (or use covers: region)",
+                    )
+                ]
+            )
+        return self
+
+    @property
+    def size(self) -> int:
+        """Bytes of the checksum value: 4 for CRC-32, 2 for CRC-16."""
+        return _CHECKSUM_SIZES[self.algorithm]
+
+    @property
+    def label(self) -> str:
+        """The algorithm as messages name it: ``CRC-32``, ``CRC-16/CCITT-FALSE``."""
+        return "CRC-32" if self.algorithm == "crc32" else "CRC-16/CCITT-FALSE"
+
+    def compute(self, data: bytes | bytearray | memoryview) -> bytes:
+        """The checksum of ``data``, big-endian, :attr:`size` bytes."""
+        if self.algorithm == "crc32":
+            return zlib.crc32(data).to_bytes(4, "big")
+        return binascii.crc_hqx(data, 0xFFFF).to_bytes(2, "big")
+
+
 class MemoryRegion(BaseModel):
-    """A flashable region: where it is and which routines erase and check it."""
+    """A flashable region: where it is, which routines erase and check it, and how."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -130,6 +192,13 @@ class MemoryRegion(BaseModel):
     )
     checksum_routine: Reference | None = Field(
         default=None, description="routine (name or id) that checks the region after download"
+    )
+    checksum: RegionChecksum = Field(
+        default=RegionChecksum(),
+        description="what the checksum routine computes and how its option record is laid out",
+    )
+    erased_value: Byte = Field(
+        default=0xFF, description="what an erased byte reads as (the erase routine writes it)"
     )
 
     @property

@@ -7,8 +7,6 @@ whole configuration (these plus timing, tester present...) is assembled once, by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from udsoncan.typing import ClientConfig
 
 from diagkit.errors import ConfigurationError
@@ -16,7 +14,6 @@ from diagkit.profile.addressing import AddressingSection
 from diagkit.profile.codecs import UdsoncanDidCodec
 from diagkit.profile.model import EcuProfile
 from diagkit.profile.problems import InvalidProfileError, Problem
-from diagkit.profile.security import AlgorithmResolver, SecurityDispatcher
 from diagkit.profile.values import nanoseconds
 from diagkit.transport.address import Address, AddressingMode, TargetAddressType
 from diagkit.transport.config import TransportConfig
@@ -155,21 +152,14 @@ def _text(value: str | int | float | bool) -> str:
     return str(value)
 
 
-def udsoncan_config(
-    profile: EcuProfile,
-    *,
-    algorithms: AlgorithmResolver | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> ClientConfig:
-    """The udsoncan client options this ECU's profile sets: formats, DTC sizes, DID codecs,
-    security.
+def udsoncan_config(profile: EcuProfile) -> ClientConfig:
+    """The udsoncan client options this ECU's profile sets: formats, DTC sizes, DID codecs.
 
     Only what the profile decides: udsoncan's defaults, the options diagkit always forces and
-    the timing (P2, P2*, overall) are added by :func:`diagkit.client.uds.client_config`, from
+    the timing (P2, P2*, overall) are added by :func:`diagkit.client.udsconfig.client_config`, from
     the client's ``Timing`` (see :func:`diagkit.client.settings.client_settings`, which builds
-    both). ``algorithms`` looks security algorithms up by name (the security registry); key
-    material named by ``key_env`` is read from ``environ`` (default: the process environment)
-    when a key is computed.
+    both). Security is not udsoncan's here: the client computes keys itself, from the
+    :class:`~diagkit.client.client.SecuritySettings` the same function builds.
     """
     uds = profile.uds
     dtc = profile.dtc
@@ -185,9 +175,5 @@ def udsoncan_config(
         ),
         "data_identifiers": {did.id: UdsoncanDidCodec(did.codec, did.name) for did in profile.dids},
         "input_output": {},
-        "security_algo": (
-            SecurityDispatcher(profile.security, algorithms, environ) if profile.security else None
-        ),
-        "security_algo_params": None,
         "logger_name": profile.name,
     }

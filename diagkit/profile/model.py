@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from diagkit.codes import ServiceId
+from diagkit.errors import UnknownNameError
 from diagkit.profile.addressing import AddressingSection
 from diagkit.profile.catalogue import DataIdentifier, DtcSection, MemoryRegion, Name, Routine
 from diagkit.profile.isotp import IsoTpSection
@@ -133,11 +134,11 @@ class EcuProfile(BaseModel):
         return None
 
     def did(self, ref: str | int) -> DataIdentifier:
-        """The DID with this name or id; KeyError naming the known ones otherwise."""
+        """The DID with this name or id; UnknownNameError (a KeyError) naming the known ones."""
         found = self._find_did(ref)
         if found is None:
             known = ", ".join(f"{d.name} ({hex_text(d.id, 4)})" for d in self.dids) or "none"
-            raise KeyError(f"{unknown_did(ref)} (known: {known})")
+            raise UnknownNameError(f"{unknown_did(ref)} (known: {known})")
         return found
 
     def with_overrides(
@@ -220,6 +221,6 @@ class Bench(BaseModel):
         try:
             return self.ecus[name]
         except KeyError:
-            raise KeyError(
+            raise UnknownNameError(
                 f"no ECU {name!r} on bench {self.name} (ECUs: {', '.join(self.ecus)})"
             ) from None

@@ -13,7 +13,7 @@ is never logged or dumped.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -190,50 +190,36 @@ def _param_findings(
     return [(p.path, p.message) for p in problems_from_validation(exc, "", params, None, model)]
 
 
-SecurityAlgorithm = Callable[[int, bytes, Mapping[str, Any]], bytes]
-"""``algorithm(level, seed, params) -> key`` (the order udsoncan uses)."""
-AlgorithmResolver = Callable[[str], SecurityAlgorithm]
-"""Looks an algorithm up by its registered name."""
+class LevelParams(Mapping[str, Any]):
+    """A level's algorithm parameters, its ``key_env`` key read when the algorithm asks for it.
 
-
-class SecurityDispatcher:
-    """udsoncan's ``security_algo``: picks the profile's level, resolves its algorithm and key.
-
-    udsoncan calls it with keyword arguments ``level``, ``seed`` and ``params``; the level may
-    be the odd (requestSeed) or even (sendKey) one. ``params`` other than None (a caller's
-    override for one unlock) replace the level's own. Resolution happens on each call, so an
-    unset key variable, or a name the given resolver does not know (names and params were
-    checked against the registry at load), fails at unlock time with a clear message.
+    Opening a client never needs the key: only an unlock of this level does, so an unset
+    variable fails then, naming itself (a :class:`~diagkit.errors.ConfigurationError`).
     """
 
-    def __init__(
-        self,
-        levels: tuple[SecurityLevel, ...],
-        resolver: AlgorithmResolver | None,
-        environ: Mapping[str, str] | None = None,
-    ) -> None:
-        self._levels = {level.level: level for level in levels}
-        self._resolver = resolver
+    def __init__(self, level: SecurityLevel, environ: Mapping[str, str] | None = None) -> None:
+        self._level = level
         self._environ = environ
 
-    def __call__(self, level: int, seed: bytes, params: Any = None) -> bytes:
-        odd = level if level % 2 else level - 1
-        entry = self._levels.get(odd)
-        if entry is None:
-            known = ", ".join(f"{lv:#04x}" for lv in sorted(self._levels)) or "none"
-            raise SecurityAccessError(
-                f"security level {level:#04x} is not in the profile (levels: {known})"
-            )
-        if self._resolver is None:
-            raise SecurityAccessError(
-                f"no algorithm resolver was given to look up {entry.algorithm!r} "
-                f"(security level {odd:#04x})"
-            )
-        algorithm = self._resolver(entry.algorithm)
-        if params is None:
-            params = entry.resolved_params(self._environ)
-        return algorithm(odd, bytes(seed), params)
+    def _resolved(self) -> dict[str, Any]:
+        return self._level.resolved_params(self._environ)
 
-    def __repr__(self) -> str:
-        levels = ", ".join(f"{lv:#04x}" for lv in sorted(self._levels))
-        return f"SecurityDispatcher(levels=[{levels}])"
+    def __getitem__(self, key: str) -> Any:
+        if key == KEY_PARAM and self._level.key_env is not None:
+            return self._resolved()[key]
+        return self._level.params[key]
+
+    def __iter__(self) -> Iterator[str]:
+        keys = list(self._level.params)
+        if self._level.key_env is not None:
+            keys.append(KEY_PARAM)
+        return iter(keys)
+
+    def __len__(self) -> int:
+        return len(self._level.params) + (self._level.key_env is not None)
+
+    def __repr__(self) -> str:  # never the key itself
+        shown = dict(self._level.params)
+        if self._level.key_env is not None:
+            shown[KEY_PARAM] = f"${self._level.key_env}"
+        return f"LevelParams({shown!r})"

@@ -5,8 +5,9 @@ Initial DID values come from the profile's ``simulation.dids`` (encoded with eac
 else the first all-zero, all-space or all-'0' record the codec accepts. Keys are computed with
 the algorithm the profile names (looked up in :mod:`diagkit.security` when a key is checked, so
 an unset ``key_env`` only matters once that level is used). A region's erase and checksum
-routines erase it and compare its CRC-32; download into a region needs the security level of
-its erase routine. A DID's ``session`` applies to reading and writing, as the profile
+routines erase it (to its ``erased_value``) and check it as its ``checksum`` says (algorithm,
+covered bytes, option record); download into a region needs the security level of its erase
+routine. A DID's ``session`` applies to reading and writing, as the profile
 documents it. ``simulation.faults`` become :class:`~diagkit.sim.faults.Fault` values (for
 routine_control a fault's ``did`` names a routine); ``truncate: true`` drops one byte,
 ``late: true`` answers after twice the client's P2 plus 0.1 s. RequestDownload announces
@@ -76,7 +77,9 @@ def spec_from_profile(
         for r in profile.routines
     }
     memory = tuple(
-        MemoryRegionSpec(r.name, r.address, r.size, security=region_security.get(r.name))
+        MemoryRegionSpec(
+            r.name, r.address, r.size, security=region_security.get(r.name), fill=r.erased_value
+        )
         for r in profile.memory
     )
     block = None if simulation is None else simulation.max_block_length
@@ -163,7 +166,7 @@ def _memory(profile: EcuProfile) -> tuple[dict[int, RoutineAction], dict[str, in
             security[region.name] = routine.security_level
         if region.checksum_routine is not None:
             routine = _routine(profile, region.checksum_routine)
-            actions[routine.id] = check_crc32(region.name)
+            actions[routine.id] = check_crc32(region.name, region.checksum)
     return actions, security
 
 

@@ -1,4 +1,4 @@
-"""What a simulated routine does when started: fixed answers, erase memory, check a CRC.
+"""What a simulated routine does when started: fixed answers, erase memory, check a checksum.
 
 A :data:`RoutineAction` gets the routineControlOptionRecord and may change the ECU state; its
 :class:`RoutineOutcome` carries the status record of the start response (routineInfo and
@@ -8,11 +8,11 @@ or an NRC refusing the start.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from diagkit.codes import Nrc
+from diagkit.profile.catalogue import RegionChecksum
 from diagkit.sim.spec import MemoryRegionSpec, SimEcuSpec
 from diagkit.sim.state import SimState
 
@@ -68,20 +68,37 @@ def erase_memory(region: str | None = None) -> RoutineAction:
     return action
 
 
-def check_crc32(region: str) -> RoutineAction:
-    """Compare the CRC-32 (zlib) of ``region`` with the 4-byte big-endian option record.
+def check_crc32(region: str, checksum: RegionChecksum | None = None) -> RoutineAction:
+    """Check ``region`` as ``checksum`` says (default: CRC-32 of the whole region, the 4-byte
+    big-endian value alone as option record).
 
-    Status 0x00 means the image matches, 0x01 that it does not; no option record is 0x13.
+    With ``record: address_size_checksum`` the record is ALFID + address + size + value; the
+    range must be the whole region (``covers: region``) or lie inside it (``covers: image``),
+    else 0x31. Status 0x00 means the content matches, 0x01 that it does not; a record of the
+    wrong length is 0x13.
     """
+    setting = checksum if checksum is not None else RegionChecksum()
 
     def action(option: bytes, spec: SimEcuSpec, state: SimState) -> RoutineOutcome:
         target = _region_named(spec, region)
         if target is None:
             return RoutineOutcome(nrc=Nrc.conditionsNotCorrect)
-        if len(option) != 4:
+        bare = setting.record == "checksum"
+        if (bare and len(option) != setting.size) or (not bare and len(option) <= setting.size):
             return RoutineOutcome(nrc=Nrc.incorrectMessageLengthOrInvalidFormat)
-        actual = zlib.crc32(state.memory[target.name]).to_bytes(4, "big")
-        verdict = ROUTINE_OK if actual == option else ROUTINE_FAILED
+        expected = option[-setting.size :]
+        start, size = 0, target.size
+        if setting.record == "address_size_checksum":
+            parsed = parse_address_and_size(option[: -setting.size])
+            if parsed is None:
+                return RoutineOutcome(nrc=Nrc.incorrectMessageLengthOrInvalidFormat)
+            address, size = parsed
+            whole = (address, size) == (target.address, target.size)
+            if not target.contains(address, size) or (setting.covers == "region" and not whole):
+                return RoutineOutcome(nrc=Nrc.requestOutOfRange)
+            start = address - target.address
+        actual = setting.compute(state.memory[target.name][start : start + size])
+        verdict = ROUTINE_OK if actual == expected else ROUTINE_FAILED
         return RoutineOutcome(verdict, verdict)
 
     return action

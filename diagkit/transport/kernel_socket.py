@@ -21,6 +21,7 @@ from diagkit.errors import (
     ConfigurationError,
     TransportClosedError,
 )
+from diagkit.logsafe import pdu_text
 from diagkit.transport.address import Address, TargetAddressType
 from diagkit.transport.options import (
     CAN_ISOTP_LL_OPTS,
@@ -430,7 +431,7 @@ class IsoTpSocket:
         if not 0 < len(data) <= self._send_limit:
             raise self._size_error(len(data))
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("send on %s %d bytes: %s", self._interface, len(data), data.hex())
+            logger.debug("send on %s %d bytes: %s", self._interface, len(data), pdu_text(data))
         try:
             return self._socket.send(data)
         except OSError as exc:
@@ -478,7 +479,7 @@ class IsoTpSocket:
                 "can-isotp module parameter max_pdu_size)",
             )
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("recv on %s %d bytes: %s", self._interface, len(data), data.hex())
+            logger.debug("recv on %s %d bytes: %s", self._interface, len(data), pdu_text(data))
         return data
 
 

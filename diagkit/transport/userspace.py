@@ -24,6 +24,7 @@ import isotp
 
 from diagkit.errormap import bus_open_error, stack_error
 from diagkit.errors import ConfigurationError, DiagkitError, TransportClosedError
+from diagkit.logsafe import FrameDumpFilter, pdu_text
 from diagkit.transport.address import Address, AddressingMode, TargetAddressType
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 STACK_LOGGER_NAME = f"{__name__}.isotp"
 """python-can-isotp's own log lines (frame dumps, protocol warnings) go to this logger."""
+logging.getLogger(STACK_LOGGER_NAME).addFilter(FrameDumpFilter())  # frames may carry a key
 
 N_BS_TIMEOUT_MS = 1000  # wait for flow control after FF / a block (the kernel's ISOTP_FC_TIMEOUT)
 N_CR_TIMEOUT_MS = 1000  # wait for the next consecutive frame (the kernel's rx timeout)
@@ -442,7 +444,7 @@ class UserspaceTransport(Transport):
             if self._tx_error is not None:
                 raise self._send_failure(len(data), self._tx_error) from self._tx_error
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("sent %d bytes on %s: %s", len(data), self.address, data.hex(" "))
+            logger.debug("sent %d bytes on %s: %s", len(data), self.address, pdu_text(data))
 
     def _check_sendable(self, data: bytes) -> None:
         if not data:
@@ -513,7 +515,7 @@ class UserspaceTransport(Transport):
             stack = self._check_open()  # woken up: closed, or a broken reception to report
         data = bytes(item)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("received %d bytes on %s: %s", len(data), self.address, data.hex(" "))
+            logger.debug("received %d bytes on %s: %s", len(data), self.address, pdu_text(data))
         return data
 
     def _raise_rx_error(self) -> None:

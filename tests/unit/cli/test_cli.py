@@ -34,7 +34,7 @@ def test_demo_runs_a_session_and_shows_what_the_ecu_answered(
     assert "0 DTC(s) left" in out
     assert "negative response 0x22 conditionsNotCorrect" in out  # the injected refusal
     assert "[engine_sim" in out  # the error names the ECU (not eaten as console markup)
-    assert "flashed 245760 bytes into application at 0x8004000" in out
+    assert "flashed 65536 bytes into application at 0x8004000" in out
     assert "erased, verified" in out  # the simulated ECU's CRC check accepted the image
 
 

@@ -29,12 +29,20 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[
     return status, json.loads(captured.out), captured.err
 
 
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The engine profile with a P2 a loaded machine never misses (the file's is 50 ms)."""
+    path = tmp_path_factory.mktemp("cli") / "engine.yaml"
+    path.write_text(f"extends: {ENGINE}\nuds: {{p2: 1s, p2_star: 5s}}\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def faulty(tmp_path: Path) -> Path:
+def faulty(tmp_path: Path, engine: Path) -> Path:
     """The engine profile with faults: VIN reads unanswered, writes of the idle target refused."""
     path = tmp_path / "faulty.yaml"
     path.write_text(
-        f"extends: {ENGINE}\n"
+        f"extends: {engine}\n"
         "simulation:\n"
         "  faults:\n"
         "    - {service: read_data_by_identifier, did: vin, no_answer: true}\n"
@@ -44,8 +52,10 @@ def faulty(tmp_path: Path) -> Path:
     return path
 
 
-def test_read_reports_value_unit_and_raw_bytes(capsys: pytest.CaptureFixture[str]) -> None:
-    status, doc, err = run_json(capsys, "read", str(ENGINE), "vin", "0xF195")
+def test_read_reports_value_unit_and_raw_bytes(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, doc, err = run_json(capsys, "read", str(engine), "vin", "0xF195")
     assert (status, err) == (OK, "")
     assert doc["ok"] is True and doc["ecu"]["name"] == "engine_sim"
     vin, software = doc["results"]
@@ -60,9 +70,10 @@ def test_read_reports_value_unit_and_raw_bytes(capsys: pytest.CaptureFixture[str
 
 
 def test_read_raw_reads_a_did_the_profile_lacks_and_names_the_nrc(
+    engine: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, doc, _ = run_json(capsys, "read", str(ENGINE), "0x1234", "--raw")
+    status, doc, _ = run_json(capsys, "read", str(engine), "0x1234", "--raw")
     assert status == NRC  # the simulated ECU does not have 0x1234: requestOutOfRange
     assert doc["ok"] is False
     error = doc["error"]
@@ -75,9 +86,10 @@ def test_read_raw_reads_a_did_the_profile_lacks_and_names_the_nrc(
 
 
 def test_read_of_an_unknown_did_without_raw_is_a_usage_error(
+    engine: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, doc, _ = run_json(capsys, "read", str(ENGINE), "0x1234")
+    status, doc, _ = run_json(capsys, "read", str(engine), "0x1234")
     assert status == USAGE
     assert "add --raw" in doc["error"]["message"]
 
@@ -92,9 +104,10 @@ def test_a_silent_ecu_is_exit_4_naming_the_timer(
 
 
 def test_write_encodes_through_the_codec_and_reaches_session_and_level(
+    engine: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, doc, _ = run_json(capsys, "write", str(ENGINE), "idle_speed_target", "850")
+    status, doc, _ = run_json(capsys, "write", str(engine), "idle_speed_target", "850")
     assert status == OK
     assert doc["results"] == [
         {"did": "0x0110", "name": "idle_speed_target", "value": 850, "raw": "03 52"}
@@ -116,47 +129,54 @@ def test_write_refused_by_the_ecu_is_exit_3(
     [("85x", "not an integer"), ("70000", "out of range|does not fit|0-65535")],
 )
 def test_write_refuses_a_bad_value_before_sending(
-    value: str, reason: str, capsys: pytest.CaptureFixture[str]
+    engine: Path, value: str, reason: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, doc, _ = run_json(capsys, "write", str(ENGINE), "idle_speed_target", value)
+    status, doc, _ = run_json(capsys, "write", str(engine), "idle_speed_target", value)
     assert status == USAGE
     assert "steps" not in doc  # nothing was sent: no session was entered
     assert re.search(reason, doc["error"]["message"]), doc["error"]["message"]
 
 
-def test_write_of_a_read_only_did_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    status, doc, _ = run_json(capsys, "write", str(ENGINE), "software_version", "01020304")
+def test_write_of_a_read_only_did_is_a_usage_error(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, doc, _ = run_json(capsys, "write", str(engine), "software_version", "01020304")
     assert status == USAGE
     assert "not writable" in doc["error"]["message"]
 
 
 @pytest.mark.parametrize("session", ["extended", "0x03", "3"])
-def test_session_by_name_or_number(session: str, capsys: pytest.CaptureFixture[str]) -> None:
-    status, doc, _ = run_json(capsys, "session", str(ENGINE), session)
+def test_session_by_name_or_number(
+    engine: Path, session: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, doc, _ = run_json(capsys, "session", str(engine), session)
     assert status == OK
     assert doc["results"][0]["session"] == 0x03
     assert doc["results"][0]["p2_server_max_s"] > 0
 
 
-def test_session_refuses_a_name_iso_does_not_have(capsys: pytest.CaptureFixture[str]) -> None:
-    status, doc, _ = run_json(capsys, "session", str(ENGINE), "extnded")
+def test_session_refuses_a_name_iso_does_not_have(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, doc, _ = run_json(capsys, "session", str(engine), "extnded")
     assert status == USAGE
     assert "default, programming, extended" in doc["error"]["message"]
 
 
 @pytest.mark.parametrize(("kind", "number"), [("hard", 0x01), ("soft", 0x03), ("0x02", 0x02)])
 def test_reset_by_iso_name_or_number(
-    kind: str, number: int, capsys: pytest.CaptureFixture[str]
+    engine: Path, kind: str, number: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, doc, _ = run_json(capsys, "reset", str(ENGINE), kind)
+    status, doc, _ = run_json(capsys, "reset", str(engine), kind)
     assert status == OK
     assert doc["results"][0]["reset_type"] == number
 
 
 def test_unlock_enters_the_levels_session_and_never_prints_seed_or_key(
+    engine: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status = main(["unlock", str(ENGINE), "0x11", "--sim", "--json", "-vv"])
+    status = main(["unlock", str(engine), "0x11", "--sim", "--json", "-vv"])
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
     assert status == OK
@@ -165,47 +185,55 @@ def test_unlock_enters_the_levels_session_and_never_prints_seed_or_key(
 
 
 def test_routine_start_reaches_session_and_level_and_returns_the_status_record(
+    engine: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, doc, _ = run_json(capsys, "routine", str(ENGINE), "erase_memory", "start")
+    status, doc, _ = run_json(capsys, "routine", str(engine), "erase_memory", "start")
     assert status == OK
     assert doc["steps"] == ["DiagnosticSessionControl 0x02", "SecurityAccess level 0x11 unlocked"]
     assert doc["results"][0]["routine"] == "0xFF00"
 
 
-def test_routine_refused_is_exit_3_with_the_nrc_name(capsys: pytest.CaptureFixture[str]) -> None:
+def test_routine_refused_is_exit_3_with_the_nrc_name(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # engine_userspace.yaml's simulation refuses this routine with 0x22
     status, doc, _ = run_json(
-        capsys, "routine", str(ENGINE), "check_programming_preconditions", "start"
+        capsys, "routine", str(engine), "check_programming_preconditions", "start"
     )
     assert status == NRC
     assert doc["error"]["nrc_name"] == "conditionsNotCorrect"
 
 
-def test_send_prints_the_raw_answer(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["send", str(ENGINE), "22 F1 90", "--sim"])
+def test_send_prints_the_raw_answer(engine: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["send", str(engine), "22 F1 90", "--sim"])
     out = capsys.readouterr().out
     assert status == OK
     assert out == "62 f1 90 " + b"WVWZZZ1JZXW000001".hex(" ") + "\n"
 
 
 def test_send_of_a_refused_request_prints_the_negative_answer_and_exits_3(
+    engine: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status = main(["send", str(ENGINE), "22 12 34", "--sim"])
+    status = main(["send", str(engine), "22 12 34", "--sim"])
     captured = capsys.readouterr()
     assert status == NRC
     assert captured.out == "7f 22 31\n"
     assert "requestOutOfRange" in captured.err
 
 
-def test_send_refuses_bytes_that_are_not_hex(capsys: pytest.CaptureFixture[str]) -> None:
-    status, doc, _ = run_json(capsys, "send", str(ENGINE), "22 G1")
+def test_send_refuses_bytes_that_are_not_hex(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, doc, _ = run_json(capsys, "send", str(engine), "22 G1")
     assert status == USAGE
     assert "not hex" in doc["error"]["message"]
 
 
-def test_send_functional_gathers_every_ecu_of_a_bench(capsys: pytest.CaptureFixture[str]) -> None:
+def test_send_functional_gathers_every_ecu_of_a_bench(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bench = str(PROFILES / "hil_bench.yaml")
     status, doc, _ = run_json(capsys, "send", bench, "3E 00", "--functional")
     assert status == OK
@@ -213,18 +241,21 @@ def test_send_functional_gathers_every_ecu_of_a_bench(capsys: pytest.CaptureFixt
     assert answers == {"engine": "7e 00", "inverter": "7e 00", "front_camera": "7e 00"}
 
 
-def test_tester_present_counts_its_answers(capsys: pytest.CaptureFixture[str]) -> None:
+def test_tester_present_counts_its_answers(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, doc, _ = run_json(
-        capsys, "tester-present", str(ENGINE), "--count", "3", "--interval", "10ms"
+        capsys, "tester-present", str(engine), "--count", "3", "--interval", "10ms"
     )
     assert status == OK
     assert doc["sent"] == 3 and [r["n"] for r in doc["results"]] == [1, 2, 3]
 
 
 def test_io_control_echoes_and_returns_the_status_record(
+    engine: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, doc, _ = run_json(capsys, "io", str(ENGINE), "idle_speed_target", "freeze")
+    status, doc, _ = run_json(capsys, "io", str(engine), "idle_speed_target", "freeze")
     # the simulated ECU does not offer 0x2F: ISO 14229-1 serviceNotSupported
     assert status == NRC
     assert doc["error"]["nrc_name"] == "serviceNotSupported"
@@ -234,27 +265,29 @@ def test_io_control_echoes_and_returns_the_status_record(
     ("fail_on", "expected"), [("confirmed", CHECK_FAILED), ("pending", OK), ("any", CHECK_FAILED)]
 )
 def test_dtc_fail_on_is_a_check_for_scripts(
-    fail_on: str, expected: int, capsys: pytest.CaptureFixture[str]
+    engine: Path, fail_on: str, expected: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # the simulated ECU holds 0x012300 (status 0x09) and 0xC07300 (0x28): both confirmed
-    status, doc, _ = run_json(capsys, "dtc", str(ENGINE), "--fail-on", fail_on)
+    status, doc, _ = run_json(capsys, "dtc", str(engine), "--fail-on", fail_on)
     assert status == expected
     assert [d["hex"] for d in doc["dtcs"]] == ["0x012300", "0xC07300"]
 
 
 def test_dtc_in_sae_form_when_the_profile_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    engine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "sae.yaml"
-    path.write_text(f"extends: {ENGINE}\ndtc: {{format: sae}}\n", encoding="utf-8")
+    path.write_text(f"extends: {engine}\ndtc: {{format: sae}}\n", encoding="utf-8")
     status, doc, _ = run_json(capsys, "dtc", str(path))
     assert status == OK
     # SAE J2012: 0x01 -> P01, 0x23 -> 23, failure type 0x00; 0xC0 -> U00, 0x73 -> 73
     assert [d["dtc"] for d in doc["dtcs"]] == ["P0123-00", "U0073-00"]
 
 
-def test_json_mode_prints_nothing_but_the_document(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["read", str(ENGINE), "vin", "--sim", "--json", "-v"])
+def test_json_mode_prints_nothing_but_the_document(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["read", str(engine), "vin", "--sim", "--json", "-v"])
     captured = capsys.readouterr()
     assert status == OK
     json.loads(captured.out)  # one document, nothing else on stdout

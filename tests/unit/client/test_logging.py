@@ -1,4 +1,4 @@
-"""One INFO line per exchange, hex PDUs at DEBUG only, seeds and keys never above DEBUG."""
+"""One INFO line per exchange, hex PDUs at DEBUG only, seeds and keys hidden at every level."""
 
 from __future__ import annotations
 
@@ -38,11 +38,18 @@ def test_info_has_one_line_per_exchange_and_no_secret(caplog: pytest.LogCaptureF
     assert all(r.levelno >= logging.INFO for r in caplog.records)
 
 
-def test_debug_shows_the_pdus_in_hex(caplog: pytest.LogCaptureFixture) -> None:
+def test_debug_shows_the_pdus_in_hex_without_seed_or_key(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DIAGKIT_LOG_SECRETS", raising=False)
     unlock(caplog, logging.DEBUG)
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert "Connection[engine] tx 27 01" in debug
-    assert "Connection[engine] rx 67 01 " + SEED.hex(" ") in debug
+    assert "Connection[engine] rx 67 01 <4 bytes hidden>" in debug
+    assert "Connection[engine] tx 27 02 <4 bytes hidden>" in debug
+    text = caplog.text.replace(" ", "").lower()
+    assert SEED.hex() not in text
+    assert KEY.hex() not in text
 
 
 def test_the_library_configures_no_handler_that_outputs_anything() -> None:

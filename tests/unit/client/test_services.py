@@ -13,7 +13,7 @@ import pytest
 from udsoncan import AsciiCodec, DidCodec, MemoryLocation
 
 from diagkit.client import EcuClient, KeepAlive, SecuritySettings, Timing
-from diagkit.errors import ConfigurationError, InvalidResponseError, SecurityAccessError
+from diagkit.errors import ConfigurationError, InvalidResponseError
 from diagkit.transport.memory import MemoryTransport
 from tests.unit.client._scripted_ecu import ScriptedEcu
 
@@ -493,33 +493,14 @@ def test_bad_arguments_to_a_udsoncan_service_are_configuration_errors() -> None:
     assert transport.sent == []
 
 
-def test_a_udsoncan_style_security_algo_from_the_config_is_used() -> None:
-    # what a profile's udsoncan config carries: algo(level, seed, params) -> key
-    seen: list[tuple[int, bytes, object]] = []
-
+def test_udsoncans_security_algo_is_refused_for_the_one_way_by_name() -> None:
     def algo(level: int, seed: bytes, params: object) -> bytes:
-        seen.append((level, seed, params))
-        return bytes(b ^ 0xFF for b in seed)
+        return seed
 
-    ecu = ScriptedEcu({b"\x27\x05": [b"\x67\x05\x0f\xf0"], b"\x27\x06\xf0\x0f": [b"\x67\x06"]})
-    config = {"security_algo": algo, "security_algo_params": {"x": 1}}
-    with EcuClient(MemoryTransport(ecu), config=config) as client:
-        client.unlock(0x06)
-    assert seen == [(0x05, b"\x0f\xf0", {"x": 1})]
-    assert ecu.unexpected == []
-
-
-def test_a_failing_config_algorithm_is_a_security_error_and_no_key_is_sent() -> None:
-    def algo(level: int, seed: bytes, params: object) -> bytes:
-        raise KeyError("key material missing")
-
-    transport = MemoryTransport(ScriptedEcu({b"\x27\x01": [b"\x67\x01\x12\x34"]}))
-    with (
-        EcuClient(transport, config={"security_algo": algo}) as client,
-        pytest.raises(SecurityAccessError, match="key computation for level 0x01 failed"),
-    ):
-        client.unlock(0x01)
-    assert transport.sent == [b"\x27\x01"]
+    transport = MemoryTransport(ScriptedEcu({}))
+    with pytest.raises(ConfigurationError, match="security_settings=SecuritySettings"):
+        EcuClient(transport, config={"security_algo": algo})
+    assert transport.closed  # the client owned it, even failing to start
 
 
 def test_a_client_that_cannot_start_closes_its_transports() -> None:

@@ -102,5 +102,7 @@ def test_without_bincopy_the_error_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "bincopy", None)  # makes `import bincopy` fail
     path = tmp_path / "app.hex"
     path.write_text(":00000001FF\n", encoding="ascii")
-    with pytest.raises(ConfigurationError, match="pip install bincopy"):
+    with pytest.raises(
+        ConfigurationError, match=r"dependency of diagkit.*pip install 'bincopy>=20'"
+    ):
         load_image(path)

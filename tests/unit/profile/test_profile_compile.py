@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from typing import Any, Protocol, cast
 
 import pytest
 from udsoncan.typing import ClientConfig
 
-from diagkit.errors import ConfigurationError, SecurityAccessError
 from diagkit.profile import (
-    Secret,
     dump_profile,
     load_profile,
     parse_profile,
@@ -198,83 +194,10 @@ SECURED = MINIMAL + (
 )
 
 
-class KeywordSecurityAlgo(Protocol):
-    """How udsoncan calls a ``security_algo`` object: every argument by keyword."""
-
-    def __call__(self, *, level: int, seed: bytes, params: Any) -> bytes: ...
-
-
-def security_algo(config: ClientConfig) -> KeywordSecurityAlgo:
-    """The configured ``security_algo``, which must be set, called the way udsoncan calls it."""
-    algo = config["security_algo"]
-    assert algo is not None
-    return cast(KeywordSecurityAlgo, algo)
-
-
-class Recorder:
-    """A resolver whose algorithms record what they were given."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, int, bytes, Mapping[str, Any]]] = []
-
-    def __call__(self, name: str) -> Any:
-        def algorithm(level: int, seed: bytes, params: Mapping[str, Any]) -> bytes:
-            self.calls.append((name, level, seed, params))
-            return bytes(b ^ 0xFF for b in seed)
-
-        return algorithm
-
-
-def test_security_levels_resolve_their_algorithm_by_name_when_used() -> None:
-    recorder = Recorder()
-    config = udsoncan_config(parse_profile(SECURED), algorithms=recorder, environ={})
-    algo = security_algo(config)
-    # udsoncan passes the level it was asked to unlock; the sendKey (even) level maps back.
-    assert algo(level=0x02, seed=b"\x12\x34", params=None) == b"\xed\xcb"
-    # the mask in xor_mask's normal form: hex text of its bytes
-    assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": "0x5A5A"})]
-
-
-def test_parameters_given_for_one_unlock_replace_the_profile_ones() -> None:
-    recorder = Recorder()
-    config = udsoncan_config(parse_profile(SECURED), algorithms=recorder, environ={})
-    algo = security_algo(config)
-    algo(level=0x01, seed=b"\x12\x34", params={"mask": 0x1111})
-    assert recorder.calls == [("xor_mask", 0x01, b"\x12\x34", {"mask": 0x1111})]
-
-
-def test_key_material_comes_from_the_environment_and_stays_hidden() -> None:
-    recorder = Recorder()
-    environ = {"ENGINE_SA_KEY": "00112233445566778899AABBCCDDEEFF"}
-    config = udsoncan_config(parse_profile(SECURED), algorithms=recorder, environ=environ)
-    algo = security_algo(config)
-    algo(level=0x11, seed=b"\x01", params=None)
-    key = recorder.calls[0][3]["key"]
-    assert isinstance(key, Secret)
-    assert key.reveal() == "00112233445566778899AABBCCDDEEFF"
-    assert "0011" not in repr(recorder.calls)
-    assert "0011" not in repr(config)
-
-
-def test_an_unset_key_variable_fails_at_use_with_its_name() -> None:
-    config = udsoncan_config(parse_profile(SECURED), algorithms=Recorder(), environ={})
-    algo = security_algo(config)
-    with pytest.raises(ConfigurationError, match="environment variable ENGINE_SA_KEY"):
-        algo(level=0x11, seed=b"\x01", params=None)
-
-
-def test_unknown_level_or_missing_resolver_are_security_errors() -> None:
-    config = udsoncan_config(parse_profile(SECURED), algorithms=Recorder(), environ={})
-    algo = security_algo(config)
-    with pytest.raises(SecurityAccessError, match=r"0x05 is not in the profile \(levels: 0x01"):
-        algo(level=0x05, seed=b"\x01", params=None)
-    bare = security_algo(udsoncan_config(parse_profile(SECURED)))
-    with pytest.raises(SecurityAccessError, match="no algorithm resolver"):
-        bare(level=0x01, seed=b"\x01", params=None)
-
-
-def test_no_security_levels_means_no_security_algorithm() -> None:
-    assert udsoncan_config(parse_profile(MINIMAL))["security_algo"] is None
+def test_security_is_not_in_udsoncan_options() -> None:
+    # keys are computed by the client from its SecuritySettings (one way to configure them)
+    options = udsoncan_config(parse_profile(SECURED))
+    assert not {"security_algo", "security_algo_params"} & set(options)
 
 
 def test_dumps_name_the_key_variable_never_its_value(monkeypatch: pytest.MonkeyPatch) -> None:

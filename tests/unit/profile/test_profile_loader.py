@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from diagkit.errors import ConfigurationError, UnknownNameError
 from diagkit.profile import load_bench, load_profile, parse_profile
 from diagkit.profile.problems import InvalidProfileError, path_text
 from tests.unit.profile._profile_helpers import MINIMAL, problems_of
@@ -196,8 +197,11 @@ def test_a_bench_resolves_each_ecu_with_defaults_under_and_overrides_over(write:
     assert (engine.uds.p2, gearbox.uds.p2) == (0.06, 0.08)  # the file wins over the defaults
     assert engine.uds.p2_star == gearbox.uds.p2_star == 3.0
     assert engine.isotp.tx_padding == gearbox.isotp.tx_padding == 0xCC
-    with pytest.raises(KeyError, match="no ECU 'brakes' on bench hil"):
+    with pytest.raises(UnknownNameError, match="no ECU 'brakes' on bench hil") as info:
         bench["brakes"]
+    assert isinstance(info.value, ConfigurationError)  # a diagkit error (exit code 2)
+    assert isinstance(info.value, KeyError)  # and a lookup's, as a mapping's would be
+    assert str(info.value).startswith("no ECU 'brakes'")  # not quoted as KeyError would
 
 
 def test_a_bench_reports_the_problems_of_every_ecu_at_once(write: Write) -> None:

@@ -138,4 +138,4 @@ def test_userspace_backend_on_a_virtual_bus(tmp_path: Path) -> None:
         assert client.recv(2.0) == h("62 F1 8C 53 4E 34 37 31 31 20 20 20 20")
         broadcast.send(h("22 12 34"))  # 0x31 is not sent to a functional request
         broadcast.send(h("10 03"))
-        assert client.recv(2.0) == h("50 03 00 32 01 F4")
+        assert client.recv(2.0) == h("50 03 00 FA 01 F4")  # P2 250 ms, P2* 5 s (the profile)

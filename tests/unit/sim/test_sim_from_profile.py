@@ -55,7 +55,7 @@ def test_initial_did_values_are_encoded_with_the_profile_codecs(ecu: SimEcu) -> 
 
 
 def test_session_response_announces_the_profile_timing(ecu: SimEcu) -> None:
-    assert final(ecu, "10 03") == h("50 03 00 32 01 F4")  # 50 ms, 500 x 10 ms
+    assert final(ecu, "10 03") == h("50 03 00 FA 01 F4")  # 250 ms, 500 x 10 ms
 
 
 def test_dtcs_and_their_extended_data_size(ecu: SimEcu) -> None:

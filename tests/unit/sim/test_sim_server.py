@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 import udsoncan
 
-from diagkit.client import EcuClient, NrcError, TimerExpiredError, Timing
+from diagkit import security
+from diagkit.client import EcuClient, NrcError, SecuritySettings, TimerExpiredError, Timing
 from diagkit.codes import Nrc
 from diagkit.errors import InvalidResponseError
 from diagkit.sim import Fault, Faults, RoutineOutcome, RoutineSpec, SimEcu, SimEcuSpec, fixed
@@ -26,8 +27,21 @@ Serve = Callable[..., tuple[EcuClient, SimEcu, MemoryTransport]]
 h = bytes.fromhex
 
 
-def xor_key(level: int, seed: bytes, params: Any = None) -> bytes:
-    return bytes(b ^ 0xA5 for b in seed)
+class XorA5:
+    """The simulated ECU's key algorithm (each seed byte XOR 0xA5), as a registered algorithm."""
+
+    def compute_key(self, level: int, seed: bytes, params: Mapping[str, object]) -> bytes:
+        return bytes(b ^ 0xA5 for b in seed)
+
+
+SECURITY = SecuritySettings(algorithm="test_xor_a5")
+
+
+@pytest.fixture(autouse=True)
+def _xor_a5_registered() -> Iterator[None]:
+    security.register("test_xor_a5", XorA5(), replace=True)
+    yield
+    security.unregister("test_xor_a5")
 
 
 CLIENT_CONFIG: dict[str, Any] = {
@@ -36,7 +50,6 @@ CLIENT_CONFIG: dict[str, Any] = {
         0x0101: ">H",
         0xF18C: ">L",
     },
-    "security_algo": xor_key,
     "server_address_format": 32,
     "server_memorysize_format": 32,
 }
@@ -52,7 +65,13 @@ def serve(spec_factory: Factory) -> Iterator[Serve]:
         ecu = SimEcu(spec_factory(**overrides), rng_seed=3)
         tester, ecu_end = MemoryTransport.pair()
         server = SimServer(poll_interval=0.02).add(ecu, ecu_end, owned=True).start()
-        client = EcuClient(tester, address="test-ecu", timing=TIMING, config=CLIENT_CONFIG)
+        client = EcuClient(
+            tester,
+            address="test-ecu",
+            timing=TIMING,
+            config=CLIENT_CONFIG,
+            security_settings=SECURITY,
+        )
         started.append((server, client))
         return client, ecu, ecu_end
 

@@ -1,0 +1,37 @@
+"""CAN traces of diagnostic exchanges: record them, write them for Wireshark or python-can, read
+them back as UDS.
+
+``with record(profile, "read.pcapng"): ...`` records every CAN frame on the profile's ids (both
+directions, flow control included, timestamped) from a CAN_RAW socket (kernel backend) or the
+python-can bus (userspace backend), seeds and keys masked unless ``mask_secrets=False``. The
+suffix chooses the format: ``.pcapng``/``.pcap`` (LINKTYPE_CAN_SOCKETCAN), or python-can's own
+``.asc``, ``.blf``, ``.log``, ``.csv``, ``.mf4``. :func:`read_frames` reads any of them back and
+:func:`decode` turns frames into UDS PDUs with names. See docs/traces.md.
+"""
+
+from __future__ import annotations
+
+from diagkit.trace.decode import Pdu, decode, describe, reassemble
+from diagkit.trace.files import SUFFIXES, TraceWriter, open_writer, read_frames
+from diagkit.trace.frame import TraceFrame
+from diagkit.trace.mask import MASK_BYTE, SecretMasker
+from diagkit.trace.recorder import Recorder, record, recording, trace_ids, transport_configs
+
+__all__ = [
+    "MASK_BYTE",
+    "SUFFIXES",
+    "Pdu",
+    "Recorder",
+    "SecretMasker",
+    "TraceFrame",
+    "TraceWriter",
+    "decode",
+    "describe",
+    "open_writer",
+    "read_frames",
+    "reassemble",
+    "record",
+    "recording",
+    "trace_ids",
+    "transport_configs",
+]
