@@ -3,6 +3,9 @@
 ``diagkit.open("profiles/engine.yaml")`` gives a context-managed ECU client configured from
 the profile alone; ``diagkit.transport`` has the kernel socket wrapper and the other backends.
 
+``diagkit.run_sequence(sequence, bench)`` runs an end-of-line sequence (:mod:`diagkit.sequence`,
+imported on first use).
+
 One name per concept: :func:`open` (``open_client`` is the same function, kept as an alias),
 :class:`NegativeResponseError` and :class:`ResponseTimeoutError` (``NrcError`` and
 ``TimerExpiredError`` are deprecated aliases of them, the same classes). Every error diagkit
@@ -52,6 +55,8 @@ if TYPE_CHECKING:
         FlashVerifyError,
     )
     from diagkit.profile import EcuProfile, InvalidProfileError, load_bench, load_profile
+    from diagkit.sequence.loader import InvalidSequenceError
+    from diagkit.sequence.runner import run_sequence
 
 # Imported on first use, so `import diagkit` (and every `diagkit` command) pays only for what
 # it touches: the client, profiles and flashing pull in udsoncan, pydantic and python-can.
@@ -70,6 +75,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "InvalidProfileError": ("diagkit.profile", "InvalidProfileError"),
     "load_bench": ("diagkit.profile", "load_bench"),
     "load_profile": ("diagkit.profile", "load_profile"),
+    "InvalidSequenceError": ("diagkit.sequence.loader", "InvalidSequenceError"),
+    "run_sequence": ("diagkit.sequence.runner", "run_sequence"),
     **{
         name: ("diagkit.flash.errors", name)
         for name in (
@@ -123,6 +130,7 @@ __all__ = [
     "InterfaceError",
     "InvalidProfileError",
     "InvalidResponseError",
+    "InvalidSequenceError",
     "KeepAlive",
     "NegativeResponseError",
     "Nrc",
@@ -148,4 +156,5 @@ __all__ = [
     "open",
     "open_client",
     "open_functional_group",
+    "run_sequence",
 ]

@@ -5,6 +5,7 @@
     DiagkitError
      +-- ProfileError (ValueError)            a profile file or model is invalid
      |    +-- InvalidProfileError             each finding: file:line field: reason
+     |    +-- InvalidSequenceError            a sequence file (diagkit.sequence), the same way
      +-- ConfigurationError (ValueError)      an option value is out of range or contradictory
      |    +-- UnknownNameError (KeyError)     no ECU/DID of that name; the known ones are listed
      +-- TransportError (OSError)             the transport failed; .errno when mapped

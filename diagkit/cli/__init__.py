@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "flash",
         "download a firmware file (binary, Intel HEX, S-record) into an ECU region",
     ),
+    "run": ("run", "run an end-of-line sequence on one ECU or a whole bench, with reports"),
     "simulate": ("simulate", "answer like the ECUs of a profile or bench until stopped"),
     "profile": ("profile", "check, dump or export ECU profiles"),
     "trace": ("trace", "print a recorded CAN trace (pcapng, asc, blf...) decoded as UDS"),

@@ -1,0 +1,152 @@
+"""Parallel flashing benchmark: N simulated ECUs flashed by one ``diagkit run`` at once.
+
+Each ECU is profiles/engine.yaml with its own CAN ids (0x700+i / 0x780+i), a 128 KiB
+application region and realistic timings in its ``simulation:`` section: the erase routine
+answers after 5 s (0x78 pendings meanwhile), each TransferData block of 4 KiB after 100 ms.
+One ECU alone thus takes about 5 + 32 x 0.1 = 8.2 s of the ECU's own delays. The ECUs are
+served by ``diagkit simulate`` in a second process; the sequence (one flash step, erase and
+CRC check included) runs on all of them in this one (P2 5 s: the VM's Python is slow), for
+N = 1, 4, 16, (a) all on one vcan and (b) each on its own. Printed: wall time, the ratio to
+N = 1 of the same layout, this process's CPU time per ECU, the simulator's CPU time, and
+how busy both kept the CPU, and how busy the whole machine was (the kernel's CAN and ISO-TP
+work included). Needs kernel CAN_ISOTP and 16 vcan interfaces: in the VM,
+
+    DIAGKIT_VM_IFACES="$(for i in $(seq 0 15); do printf 'vcan%d:16 ' $i; done)" \\
+        python -m tools.kernelvm -- .venv/bin/python benchmarks/sequence_bench.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from diagkit.sequence import run_sequence
+from diagkit.sim.from_profile import SIMULATION_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE = ROOT / "profiles" / "engine.yaml"
+IMAGE_SIZE = 128 * 1024
+SEQUENCE = """\
+name: parallel_flash
+steps:
+  - {name: flash, flash: {file: app.bin, region: application}}
+"""
+
+
+def profile(index: int, interface: str) -> dict[str, Any]:
+    """engine.yaml with its own ids, a 128 KiB region and the realistic flash timings."""
+    data: dict[str, Any] = yaml.safe_load(ENGINE.read_text(encoding="utf-8"))
+    data["name"] = f"ecu{index:02d}"
+    data["interface"] = interface
+    data["backend"] = "kernel"
+    data["addressing"] = {"mode": "normal_11bit", "txid": 0x700 + index, "rxid": 0x780 + index}
+    data["uds"]["tester_present"]["addressing"] = "physical"
+    data["uds"]["p2"] = "5s"  # Python in the VM is slow, most of all on its first seed/key
+    for region in data["memory"]:
+        if region["name"] == "application":
+            region["size"] = IMAGE_SIZE
+    data["simulation"] = {
+        "max_block_length": 4096 + 2,  # 4 KiB of data per TransferData request
+        "faults": [
+            {"service": "routine_control", "did": "erase_memory", "delay": "5s"},
+            {"service": "transfer_data", "delay": "100ms"},
+        ],
+    }
+    return data
+
+
+def write_bench(directory: Path, count: int, shared: bool) -> Path:
+    ecus = {}
+    for index in range(count):
+        interface = "vcan0" if shared else f"vcan{index}"
+        path = directory / f"ecu{index:02d}.yaml"
+        path.write_text(yaml.safe_dump(profile(index, interface)), encoding="utf-8")
+        ecus[f"ecu{index:02d}"] = path.name
+    bench = directory / f"bench_{count}_{'shared' if shared else 'own'}.yaml"
+    bench.write_text(yaml.safe_dump({"name": "flash_line", "ecus": ecus}), encoding="utf-8")
+    return bench
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def system_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, kernel included (/proc/stat)."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    scale = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / scale, sum(ticks) / scale
+
+
+def measure(directory: Path, count: int, shared: bool) -> tuple[float, float, float, float]:
+    """Wall seconds, this process's CPU seconds, the simulator's, and the machine's busy share."""
+    bench = write_bench(directory, count, shared)
+    server = subprocess.Popen(
+        [sys.executable, "-u", "-m", "diagkit", "simulate", str(bench)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert server.stdout is not None
+        for _ in range(count):
+            line = server.stdout.readline()
+            assert line.startswith("simulating "), line
+        sim_cpu = cpu_seconds(server.pid)
+        busy, total = system_busy()
+        cpu, began = time.process_time(), time.monotonic()
+        result = run_sequence(directory / "flash.yaml", bench)
+        wall, cpu = time.monotonic() - began, time.process_time() - cpu
+        sim_cpu = cpu_seconds(server.pid) - sim_cpu
+        busy_after, total_after = system_busy()
+        share = (busy_after - busy) / max(total_after - total, 1e-9)
+        failed = [(e.name, s.message) for e in result.ecus for s in e.failed]
+        assert result.passed, failed
+        return wall, cpu, sim_cpu, share
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", default="1,4,16", help="ECU counts (default 1,4,16)")
+    args = parser.parse_args()
+    os.environ.setdefault("ENGINE_SA_KEY", SIMULATION_KEY)  # the made-up key of simulations
+    counts = [int(c) for c in args.counts.split(",")]
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        (directory / "app.bin").write_bytes(os.urandom(IMAGE_SIZE))
+        (directory / "flash.yaml").write_text(SEQUENCE, encoding="utf-8")
+        print(
+            "| layout | ECUs | wall s | ratio to 1 ECU | runner CPU s per ECU | ECUs' CPU s "
+            "| both busy | machine busy |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for shared in (True, False):
+            base = None
+            for count in counts:
+                wall, cpu, sim_cpu, share = measure(directory, count, shared)
+                base = wall if base is None else base
+                layout = "one vcan" if shared else "own vcan each"
+                print(
+                    f"| {layout} | {count} | {wall:.2f} | {wall / base:.2f} | {cpu / count:.3f} "
+                    f"| {sim_cpu:.2f} | {(cpu + sim_cpu) / wall:.0%} | {share:.0%} |",
+                    flush=True,
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
