@@ -1,7 +1,8 @@
 """``diagkit run SEQUENCE (--profile P | --bench B [--ecu NAME ...])``: an end-of-line sequence.
 
 Every ECU runs in a thread of its own (at most ``--jobs`` at once), with a live table on a
-terminal and one line per step when piped; ``--junit``/``--json`` write the reports. Ctrl-C or
+terminal and one line per step when piped; ``--junit``/``--json`` write the reports, ``--trace``
+the CAN frames, ``--artifacts DIR`` a folder per ECU (:mod:`diagkit.sequence.artifacts`). Ctrl-C or
 SIGTERM stops every ECU at its next step boundary (a flash ends its download first), writes
 both reports with the steps not run marked unfinished, and exits 130. Exit codes: 0 every step
 passed, 1 a step failed, 2 a bad sequence, profile or argument (docs/sequences.md).
@@ -39,6 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        metavar="FILE",
+        help="record every ECU's CAN frames: .pcapng .pcap .asc .blf .log .csv .mf4",
+    )
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        metavar="DIR",
+        help="reports, and per ECU its reports, trace, profile and sequence, in DIR",
+    )
     parser.add_argument("--jobs", type=int, help="at most this many ECUs at once (default: all)")
     parser.add_argument(
         "--sim", action="store_true", help="run against the profiles' simulated ECUs, in process"
@@ -64,6 +77,7 @@ def variables(pairs: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from diagkit.sequence import load_sequence, run_sequence  # noqa: PLC0415
+    from diagkit.sequence.artifacts import recording, write_artifacts  # noqa: PLC0415
     from diagkit.sequence.runner import Selection, select  # noqa: PLC0415
 
     if args.jobs is not None and args.jobs < 1:
@@ -76,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     restore = _handle_signals(stop)
     try:
-        with _display(list(profiles)) as display:
+        with (
+            recording(profiles, trace=args.trace, artifacts=args.artifacts, simulated=args.sim),
+            _display(list(profiles)) as display,
+        ):
             result = run_sequence(
                 loaded,
                 Selection(profiles, chosen.source, chosen.sha256, chosen.known),
@@ -91,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             )
     finally:
         restore()
+    if args.artifacts is not None:
+        write_artifacts(args.artifacts, result, loaded, profiles)
     print(summary(result), flush=True)
     return result.exit_code
 
