@@ -9,7 +9,7 @@ accepted wherever an id is (DIDs, routines, sessions, security levels, reset typ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,38 +48,45 @@ def session_id(profile: EcuProfile, text: str) -> int:
 
 
 def security_level(profile: EcuProfile, text: str) -> int:
-    """An odd RequestSeed level, by number or by the name the profile gives it."""
-    for level in profile.security:
-        if level.name and text.strip().lower() == level.name.lower():
-            return level.level
-    value = _number_or_none(text)
-    if value is None or not 0x01 <= value <= 0x7E:
-        known = ", ".join(f"0x{lv.level:02X} ({lv.name})" for lv in profile.security) or "none"
-        raise ConfigurationError(f"{text!r} is not a security level (the profile's: {known})")
-    return value
+    """An odd RequestSeed level, by number or by the name the profile gives it (any case)."""
+    named = {level.name.lower(): level.level for level in profile.security if level.name}
+    known = [f"0x{lv.level:02X} ({lv.name})" for lv in profile.security]
+    key = text.strip().lower()
+    return _named_or_number(text, named, (0x01, 0x7E), "security level", known, key=key)
 
 
 def routine_id(profile: EcuProfile, text: str) -> int:
     """A routine identifier by the profile's name or by number."""
-    for routine in profile.routines:
-        if text == routine.name:
-            return routine.id
-    value = _number_or_none(text)
-    if value is None or not 0 <= value <= 0xFFFF:
-        known = ", ".join(f"{r.name} (0x{r.id:04X})" for r in profile.routines) or "none"
-        raise ConfigurationError(f"{text!r} is not a routine (the profile's: {known})")
-    return value
+    named = {routine.name: routine.id for routine in profile.routines}
+    known = [f"{r.name} (0x{r.id:04X})" for r in profile.routines]
+    return _named_or_number(text, named, (0, 0xFFFF), "routine", known)
 
 
 def did_id(profile: EcuProfile, text: str) -> int:
     """A DID by the profile's name or by number."""
-    for did in profile.dids:
-        if text == did.name:
-            return did.id
+    named = {did.name: did.id for did in profile.dids}
+    known = [f"{d.name} (0x{d.id:04X})" for d in profile.dids]
+    return _named_or_number(text, named, (0, 0xFFFF), "DID", known)
+
+
+def _named_or_number(
+    text: str,
+    named: Mapping[str, int],
+    limits: tuple[int, int],
+    what: str,
+    known: list[str],
+    *,
+    key: str | None = None,
+) -> int:
+    """``named[key]`` (``key`` defaults to ``text``), else ``text`` as a number in ``limits``."""
+    lookup = text if key is None else key
+    if lookup in named:
+        return named[lookup]
     value = _number_or_none(text)
-    if value is None or not 0 <= value <= 0xFFFF:
-        known = ", ".join(f"{d.name} (0x{d.id:04X})" for d in profile.dids) or "none"
-        raise ConfigurationError(f"{text!r} is not a DID (the profile's: {known})")
+    if value is None or not limits[0] <= value <= limits[1]:
+        article = "an" if what[0] in "aeiouAEIOU" else "a"
+        listed = ", ".join(known) or "none"
+        raise ConfigurationError(f"{text!r} is not {article} {what} (the profile's: {listed})")
     return value
 
 

@@ -291,3 +291,22 @@ def test_json_mode_prints_nothing_but_the_document(
     captured = capsys.readouterr()
     assert status == OK
     json.loads(captured.out)  # one document, nothing else on stdout
+
+
+def test_a_security_level_by_the_profiles_name_in_any_case(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # engine.yaml: level 0x01 is named "extended diagnostics"
+    status, doc, _ = run_json(capsys, "unlock", str(engine), "Extended Diagnostics")
+    assert status == OK
+    assert doc["results"][0]["level"] == 0x01
+
+
+def test_an_unknown_routine_lists_the_profiles(
+    engine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, doc, _ = run_json(capsys, "routine", str(engine), "erase_everything", "start")
+    assert status == USAGE
+    message = doc["error"]["message"]
+    assert message.startswith("'erase_everything' is not a routine (the profile's: ")
+    assert "erase_memory (0xFF00)" in message
