@@ -1,15 +1,22 @@
-"""``diagkit simulate FILE``: serve a profile (or every ECU of a bench) as simulated ECUs."""
+"""``diagkit simulate FILE``: serve a profile (or every ECU of a bench) as simulated ECUs.
+
+``--trace FILE`` records every frame they and their testers exchange, until the end.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
+from contextlib import ExitStack
 
 from diagkit.cli.common import add_target_arguments, load_profiles
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from diagkit.trace.options import add_trace_arguments  # noqa: PLC0415
+
     add_target_arguments(parser)
+    add_trace_arguments(parser)
     parser.add_argument(
         "--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)"
     )
@@ -20,7 +27,13 @@ def run(args: argparse.Namespace) -> int:
     from diagkit.sim import run_bench  # noqa: PLC0415
 
     profiles = load_profiles(args)
-    with run_bench(profiles) as server:
+    with ExitStack() as stack:
+        server = stack.enter_context(run_bench(profiles))
+        if args.trace:  # every frame the simulated ECUs and their testers exchange
+            from diagkit.trace import record_profiles  # noqa: PLC0415
+
+            mask = not args.trace_unmasked
+            stack.enter_context(record_profiles(profiles, args.trace, mask_secrets=mask))
         for profile in profiles:
             print(f"simulating {profile.name} on {profile.interface} ({profile.backend})")
         deadline = None if args.duration is None else time.monotonic() + args.duration

@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING
 from diagkit.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    import can
-
     from diagkit.profile import EcuProfile
     from diagkit.sequence.loader import LoadedSequence
     from diagkit.sequence.result import SequenceResult
@@ -40,8 +38,8 @@ def recording(
     """Record the run's frames into ``trace`` and each ECU's into its artifacts folder.
 
     ECUs simulated in memory put no frames on a bus: ``--trace`` is refused for them, and their
-    artifacts folders hold no trace. On the userspace backend the frames are read from a bus
-    of their own on the profile's python-can channel.
+    artifacts folders hold no trace (see :func:`diagkit.trace.record_profiles` for where the
+    frames come from).
     """
     if trace is None and artifacts is None:
         yield
@@ -51,28 +49,16 @@ def recording(
             "--trace: ECUs simulated in memory (--sim) put no frames on a bus; serve them with "
             "`diagkit simulate` on a vcan interface or a python-can bus and run without --sim"
         )
-    from diagkit.trace import record  # noqa: PLC0415
+    from diagkit.trace import record_profiles  # noqa: PLC0415
 
     with ExitStack() as stack:
-        def bus_for(profile: EcuProfile) -> can.BusABC | None:
-            """A bus of its own for each recording, on the profile's python-can channel."""
-            if profile.backend != "userspace":
-                return None
-            from diagkit.profile import transport_config  # noqa: PLC0415
-            from diagkit.transport.userspace import open_bus  # noqa: PLC0415
-
-            bus = open_bus(transport_config(profile))
-            stack.callback(bus.shutdown)
-            return bus
-
         if trace is not None:
-            first = next(iter(profiles.values()))
-            stack.enter_context(record(list(profiles.values()), trace, bus=bus_for(first)))
+            stack.enter_context(record_profiles(list(profiles.values()), trace))
         if artifacts is not None and not simulated:
             for name, profile in profiles.items():
                 folder = artifacts / name
                 folder.mkdir(parents=True, exist_ok=True)
-                stack.enter_context(record(profile, folder / TRACE_NAME, bus=bus_for(profile)))
+                stack.enter_context(record_profiles([profile], folder / TRACE_NAME))
         yield
 
 

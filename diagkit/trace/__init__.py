@@ -15,7 +15,14 @@ from diagkit.trace.decode import Pdu, decode, describe, reassemble
 from diagkit.trace.files import SUFFIXES, TraceWriter, open_writer, read_frames
 from diagkit.trace.frame import TraceFrame
 from diagkit.trace.mask import MASK_BYTE, SecretMasker
-from diagkit.trace.recorder import Recorder, record, recording, trace_ids, transport_configs
+from diagkit.trace.recorder import (
+    Recorder,
+    record,
+    record_profiles,
+    recording,
+    trace_ids,
+    transport_configs,
+)
 
 __all__ = [
     "MASK_BYTE",
@@ -31,6 +38,7 @@ __all__ = [
     "read_frames",
     "reassemble",
     "record",
+    "record_profiles",
     "recording",
     "trace_ids",
     "transport_configs",

@@ -216,3 +216,28 @@ def recording(
         first = next(p.name for p in profiles if p.backend == "userspace")
         transport = clients[first].connection.transport
     return record(profiles, path, mask_secrets=mask_secrets, transport=transport)
+
+
+@contextmanager
+def record_profiles(
+    profiles: Sequence[EcuProfile], path: str | Path, *, mask_secrets: bool = True
+) -> Iterator[Recorder]:
+    """:func:`record` for ECUs no open transport of ours belongs to (a simulator, a run).
+
+    On the userspace backend the frames are read from a python-can bus of the recording's own
+    on the first userspace profile's channel (python-can's ``virtual`` bus, and interfaces that
+    let two buses share a channel); the kernel backend needs none.
+    """
+    bus = None
+    first = next((p for p in profiles if p.backend == "userspace"), None)
+    if first is not None:
+        from diagkit.profile import transport_config  # noqa: PLC0415
+        from diagkit.transport.userspace import open_bus  # noqa: PLC0415
+
+        bus = open_bus(transport_config(first))
+    try:
+        with record(profiles, path, mask_secrets=mask_secrets, bus=bus) as recorder:
+            yield recorder
+    finally:
+        if bus is not None:
+            bus.shutdown()

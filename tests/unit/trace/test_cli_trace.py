@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,22 @@ def test_flash_with_trace_records_the_download(
     services = [described.get("service") for _, described in decode(read_frames(path))]
     for wanted in ("RequestDownload", "TransferData", "RequestTransferExit"):
         assert wanted in services, services
+
+
+def test_simulate_with_trace_records_what_its_ecus_and_testers_exchange(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    channel = f"trace-simulate-{tmp_path.name}"
+    path = tmp_path / "bench.log"
+    argv = ["simulate", str(ENGINE), "--interface", channel, "--duration", "3"]
+    serving = threading.Thread(target=main, args=([*argv, "--trace", str(path)],))
+    serving.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "simulating" not in capsys.readouterr().out and time.monotonic() < deadline:
+            time.sleep(0.05)  # served once it says so
+        assert main(["read", str(ENGINE), "vin", "--interface", channel]) == 0
+    finally:
+        serving.join(10)
+    pdus = [(p.arbitration_id, p.data[:3]) for p, _ in decode(read_frames(path))]
+    assert pdus == [(0x7E0, b"\x22\xf1\x90"), (0x7E8, b"\x62\xf1\x90")]
