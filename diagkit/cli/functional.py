@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from diagkit.cli.exitcodes import ExitCode
-from diagkit.cli.output import Output
+from diagkit.cli.output import Output, reported
 from diagkit.cli.target import parse_hex
 
 if TYPE_CHECKING:
@@ -25,53 +25,50 @@ NEGATIVE_RESPONSE = 0x7F
 
 def run_functional(args: argparse.Namespace) -> int:
     """``send --functional``: print each responder's answer; exit 3 if any refused, 4 if none."""
+    return reported(args, "send", lambda out: gather(args, out))
+
+
+def gather(args: argparse.Namespace, out: Output) -> ExitCode:
+    """Send the functional request and report every answer, by ECU."""
     from diagkit.cli.common import load_profiles  # noqa: PLC0415
-    from diagkit.errors import DiagkitError, ResponseTimeoutError  # noqa: PLC0415
+    from diagkit.errors import ResponseTimeoutError  # noqa: PLC0415
     from diagkit.profile import transport_config  # noqa: PLC0415
 
-    out = Output("send", json_mode=args.json, verbose=args.verbose)
-    code = ExitCode.OK
-    try:
-        request = parse_hex(args.request)
-        profiles = load_profiles(args)
-        with ExitStack() as stack:
-            group = stack.enter_context(functional_group(profiles, simulated=args.sim))
-            if getattr(args, "trace", None):
-                from diagkit.trace.options import record_from_args  # noqa: PLC0415
+    request = parse_hex(args.request)
+    profiles = load_profiles(args)
+    with ExitStack() as stack:
+        group = stack.enter_context(functional_group(profiles, simulated=args.sim))
+        if getattr(args, "trace", None):
+            from diagkit.trace.options import record_from_args  # noqa: PLC0415
 
-                first = next(iter(group.receivers.values()))  # a userspace bench shares its bus
-                stack.enter_context(record_from_args(args, profiles[0], first, profiles))
-            answers = group.request(request)
-            p2 = group.timing.p2
-        out.set("ecus", [p.name for p in profiles])
-        out.columns("ECU", "answer")
-        for profile in profiles:
-            if profile.name not in answers:
-                continue
-            answer = answers[profile.name]
-            address = transport_config(profile).address
-            out.add(
-                "results",
-                {
-                    "ecu": profile.name,
-                    "tx_id": f"0x{address.tx_id:X}",
-                    "rx_id": f"0x{address.rx_id:X}",
-                    "response": answer.hex(" "),
-                    "positive": answer[:1] != bytes((NEGATIVE_RESPONSE,)),
-                },
-            )
-            out.row(profile.name, answer.hex(" "))
-        if not answers:
-            raise ResponseTimeoutError(request[0], "P2", p2, "functional", detail="no ECU answered")
-        if any(a[:1] == bytes((NEGATIVE_RESPONSE,)) for a in answers.values()):
-            code = ExitCode.NEGATIVE_RESPONSE
-            out.set("ok", False)
-    except DiagkitError as exc:
-        if args.debug:
-            raise
-        code = out.fail(exc)
-    out.finish()
-    return int(code)
+            first = next(iter(group.receivers.values()))  # a userspace bench shares its bus
+            stack.enter_context(record_from_args(args, profiles[0], first, profiles))
+        answers = group.request(request)
+        p2 = group.timing.p2
+    out.set("ecus", [p.name for p in profiles])
+    out.columns("ECU", "answer")
+    for profile in profiles:
+        if profile.name not in answers:
+            continue
+        answer = answers[profile.name]
+        address = transport_config(profile).address
+        out.add(
+            "results",
+            {
+                "ecu": profile.name,
+                "tx_id": f"0x{address.tx_id:X}",
+                "rx_id": f"0x{address.rx_id:X}",
+                "response": answer.hex(" "),
+                "positive": answer[:1] != bytes((NEGATIVE_RESPONSE,)),
+            },
+        )
+        out.row(profile.name, answer.hex(" "))
+    if not answers:
+        raise ResponseTimeoutError(request[0], "P2", p2, "functional", detail="no ECU answered")
+    if any(a[:1] == bytes((NEGATIVE_RESPONSE,)) for a in answers.values()):
+        out.set("ok", False)
+        return ExitCode.NEGATIVE_RESPONSE
+    return ExitCode.OK
 
 
 @contextmanager

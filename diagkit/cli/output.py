@@ -8,10 +8,11 @@ terminal, ``name = value`` lines when piped, errors as ``error: ...`` on stderr.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from diagkit.cli.exitcodes import ExitCode, exit_code
@@ -112,6 +113,30 @@ class Output:
         for cells in rows:
             first, *rest = cells
             print(f"{first} = {' '.join(c for c in rest if c)}", file=self.stream)
+
+
+def reported(
+    args: argparse.Namespace, command: str, body: Callable[[Output], ExitCode | None]
+) -> int:
+    """Run ``body`` with the command's :class:`Output`, print it once; errors become exit codes.
+
+    A diagkit error or Ctrl-C is recorded in the output (``--debug`` re-raises diagkit errors
+    with their traceback); what ``body`` returns is the exit code (None: success).
+    """
+    from diagkit.errors import DiagkitError  # noqa: PLC0415
+
+    out = Output(command, json_mode=args.json, verbose=args.verbose)
+    code: ExitCode | None
+    try:
+        code = body(out)
+    except DiagkitError as exc:
+        if args.debug:
+            raise
+        code = out.fail(exc)
+    except KeyboardInterrupt as exc:
+        code = out.fail(exc)
+    out.finish()
+    return int(code or ExitCode.OK)
 
 
 def describe_error(exc: BaseException, code: ExitCode) -> dict[str, Any]:

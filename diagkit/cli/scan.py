@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from diagkit.cli.exitcodes import ExitCode
-from diagkit.cli.output import Output
+from diagkit.cli.output import Output, reported
 from diagkit.cli.target import number, session_id
 from diagkit.errors import ConfigurationError
 
@@ -158,26 +158,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Discovery, or the services/DIDs scan of one ECU; partial results survive Ctrl-C."""
-    from diagkit.errors import DiagkitError  # noqa: PLC0415
 
-    out = Output("scan", json_mode=args.json, verbose=args.verbose)
-    code: ExitCode
-    try:
+    def body(out: Output) -> ExitCode:
         if args.services or args.dids:
-            code = _scan_one(args, out)
-        else:
-            if args.write_profile is not None:
-                raise ConfigurationError(
-                    "--write-profile needs --dids (and/or --services) on one ECU: a profile, "
-                    "a bench and --ecu, or INTERFACE with --tx/--rx or --target-address"
-                )
-            code = _discover(args, out)
-    except DiagkitError as exc:
-        if args.debug:
-            raise
-        code = out.fail(exc)
-    out.finish()
-    return int(code)
+            return _scan_one(args, out)
+        if args.write_profile is not None:
+            raise ConfigurationError(
+                "--write-profile needs --dids (and/or --services) on one ECU: a profile, "
+                "a bench and --ecu, or INTERFACE with --tx/--rx or --target-address"
+            )
+        return _discover(args, out)
+
+    return reported(args, "scan", body)
 
 
 # -- discovery ---------------------------------------------------------------------------------

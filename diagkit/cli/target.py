@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 
 from diagkit import station
 from diagkit.cli.exitcodes import ExitCode
-from diagkit.cli.output import Output
+from diagkit.cli.output import Output, reported
 from diagkit.station import (
     RESET_TYPES,
     Target,
@@ -94,19 +94,10 @@ def run_on_target(
     body: Callable[[Target, Output], ExitCode | None],
 ) -> int:
     """Open the target, run ``body``, print the output once; every error becomes its exit code."""
-    from diagkit.errors import DiagkitError  # noqa: PLC0415
 
-    out = Output(command, json_mode=args.json, verbose=args.verbose)
-    code: ExitCode | None = ExitCode.OK
-    try:
+    def opened(out: Output) -> ExitCode | None:
         with open_target(args) as target:
             out.set("ecu", target.describe())
-            code = body(target, out)
-    except DiagkitError as exc:
-        if args.debug:
-            raise
-        code = out.fail(exc)
-    except KeyboardInterrupt as exc:
-        code = out.fail(exc)
-    out.finish()
-    return int(code or ExitCode.OK)
+            return body(target, out)
+
+    return reported(args, command, opened)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from diagkit.cli.exitcodes import ExitCode
-from diagkit.cli.output import Output
+from diagkit.cli.output import Output, reported
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,18 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from diagkit.errors import DiagkitError  # noqa: PLC0415
-
-    out = Output("trace", json_mode=args.json, verbose=args.verbose)
-    code = ExitCode.OK
-    try:
-        show(args, out)
-    except DiagkitError as exc:
-        if args.debug:
-            raise
-        code = out.fail(exc)
-    out.finish()
-    return int(code)
+    return reported(args, "trace", lambda out: show(args, out))
 
 
 def show(args: argparse.Namespace, out: Output) -> None:
