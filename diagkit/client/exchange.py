@@ -8,8 +8,11 @@ UDS answers carry no request number, so an answer the ECU sends after the client
 answer) looks like the answer to the next request. The exchange therefore counts the requests
 that timed out: it drops what is queued before sending, and while an earlier request may still be
 answered, it takes an answer for its own only once every earlier one has come or a quiet P2 has
-passed after it. A wrong value is never returned for a late one; the price is one P2 of waiting,
-once, on the first answer after a timeout.
+passed after it. The price is one P2 of waiting, once, on the first answer after a timeout.
+What answers carry cannot tell apart, this cannot either: a late answer whose request's real
+successor answer is lost is taken for that one (two faults in a row), and an unsolicited copy
+of an answer, with no timeout before it, is not looked for (that would cost a receive call on
+every request).
 """
 
 from __future__ import annotations
