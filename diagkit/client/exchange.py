@@ -9,10 +9,10 @@ answer) looks like the answer to the next request. The exchange therefore counts
 that timed out: it drops what is queued before sending, and while an earlier request may still be
 answered, it takes an answer for its own only once every earlier one has come or a quiet P2 has
 passed after it. The price is one P2 of waiting, once, on the first answer after a timeout.
-What answers carry cannot tell apart, this cannot either: a late answer whose request's real
-successor answer is lost is taken for that one (two faults in a row), and an unsolicited copy
-of an answer, with no timeout before it, is not looked for (that would cost a receive call on
-every request).
+Two cases stay out of its reach: when a late answer arrives and the next request's own answer
+is lost (two faults in a row), the late one is taken for it; and an unsolicited copy of an
+answer with no timeout before it is not drained (that would cost a receive call on every
+request).
 """
 
 from __future__ import annotations
