@@ -74,6 +74,30 @@ class TraceFrame:
         )
 
     @classmethod
+    def from_socketcan(
+        cls,
+        can_id: int,
+        data: bytes,
+        flags: int,
+        *,
+        is_fd: bool,
+        timestamp: float,
+        direction: Direction | None,
+    ) -> TraceFrame:
+        """The frame of a SocketCAN ``can_id`` (with its EFF flag) and ``canfd_frame.flags``."""
+        extended = bool(can_id & CAN_EFF_FLAG)
+        return cls(
+            timestamp=timestamp,
+            arbitration_id=can_id & (CAN_EFF_MASK if extended else CAN_SFF_MASK),
+            data=data,
+            direction=direction,
+            is_extended_id=extended,
+            is_fd=is_fd,
+            bitrate_switch=is_fd and bool(flags & CANFD_BRS),
+            error_state_indicator=is_fd and bool(flags & CANFD_ESI),
+        )
+
+    @classmethod
     def from_message(cls, message: can.Message, direction: Direction | None = None) -> TraceFrame:
         """A frame from a python-can message; ``direction`` defaults to the message's ``is_rx``.
 

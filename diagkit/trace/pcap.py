@@ -21,10 +21,8 @@ from typing import BinaryIO
 from diagkit.errors import ConfigurationError
 from diagkit.trace.frame import (
     CAN_EFF_FLAG,
-    CAN_EFF_MASK,
     CAN_ERR_FLAG,
     CAN_RTR_FLAG,
-    CAN_SFF_MASK,
     CANFD_BRS,
     CANFD_ESI,
     CANFD_FDF,
@@ -75,17 +73,14 @@ def parse_socketcan(
     can_id, length, flags = struct.unpack_from(">IBB", packet)
     if can_id & (CAN_ERR_FLAG | CAN_RTR_FLAG):
         return None
-    extended = bool(can_id & CAN_EFF_FLAG)
     is_fd = bool(flags & CANFD_FDF) or len(packet) == CANFD_MTU or length > 8
-    return TraceFrame(
-        timestamp=timestamp,
-        arbitration_id=can_id & (CAN_EFF_MASK if extended else CAN_SFF_MASK),
-        data=bytes(packet[8 : 8 + length]),
-        direction=direction,
-        is_extended_id=extended,
+    return TraceFrame.from_socketcan(
+        can_id,
+        bytes(packet[8 : 8 + length]),
+        flags,
         is_fd=is_fd,
-        bitrate_switch=is_fd and bool(flags & CANFD_BRS),
-        error_state_indicator=is_fd and bool(flags & CANFD_ESI),
+        timestamp=timestamp,
+        direction=direction,
     )
 
 

@@ -28,8 +28,6 @@ from diagkit.trace.frame import (
     CAN_EFF_MASK,
     CAN_RTR_FLAG,
     CAN_SFF_MASK,
-    CANFD_BRS,
-    CANFD_ESI,
     Direction,
     TraceFrame,
 )
@@ -62,17 +60,13 @@ def raw_filters(ids: Collection[CanId]) -> bytes:
 def parse_raw(packet: bytes, timestamp: float, direction: Direction) -> TraceFrame:
     """A kernel can_frame / canfd_frame (host byte order) as a TraceFrame."""
     can_id, length, flags = struct.unpack_from("=IBB", packet)
-    extended = bool(can_id & CAN_EFF_FLAG)
-    is_fd = len(packet) == CANFD_MTU
-    return TraceFrame(
+    return TraceFrame.from_socketcan(
+        can_id,
+        bytes(packet[8 : 8 + length]),
+        flags,
+        is_fd=len(packet) == CANFD_MTU,
         timestamp=timestamp,
-        arbitration_id=can_id & (CAN_EFF_MASK if extended else CAN_SFF_MASK),
-        data=bytes(packet[8 : 8 + length]),
         direction=direction,
-        is_extended_id=extended,
-        is_fd=is_fd,
-        bitrate_switch=is_fd and bool(flags & CANFD_BRS),
-        error_state_indicator=is_fd and bool(flags & CANFD_ESI),
     )
 
 
