@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -49,18 +49,15 @@ def _too_deep(file: str, line: int | None) -> Problem:
     return Problem(file, line, (), _too_deep_text())
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader stopping at :data:`MAX_DEPTH`; a subclass, so no global registration leaks in."""
+class _DepthLimit(yaml.composer.Composer):
+    """Composing that stops at :data:`MAX_DEPTH`, whichever parser produces the events."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
+    _depth = 0
 
-    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:  # noqa: N803
-        """``[`` or ``{``: refused past the limit before the scanner looks further ahead."""
-        if self.flow_level >= MAX_DEPTH:
-            raise _TooDeepError(self.get_mark())
-        super().fetch_flow_collection_start(TokenClass)
+    if TYPE_CHECKING:  # given by the parser this is mixed with
+
+        def check_event(self, *choices: Any) -> bool: ...
+        def peek_event(self) -> Any: ...
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """Every list or mapping, block or flow: refused past the limit before what is inside."""
@@ -68,10 +65,41 @@ class _Loader(yaml.SafeLoader):
         self._depth += nested
         try:
             if self._depth > MAX_DEPTH:
-                raise _TooDeepError(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+                raise _TooDeepError(self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= nested
+
+
+class _PythonLoader(_DepthLimit, yaml.SafeLoader):
+    """PyYAML's own scanner, refusing deep flow nesting before it scans further ahead."""
+
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:  # noqa: N803
+        """``[`` or ``{``: refused past the limit before the scanner looks further ahead."""
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeepError(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+
+_LibyamlLoader: type[_LibyamlParser] | None = None
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _LibyamlParser(
+        _DepthLimit, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
+        """libyaml scans and parses (a profile in a fifth of the time), Python composes.
+
+        Composing here, not in C, keeps the depth limit and the marks of every node.
+        """
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            yaml.composer.Composer.__init__(self)
+
+    _LibyamlLoader = _LibyamlParser
 
 
 def _path_key(key: object) -> str | int:
@@ -81,41 +109,57 @@ def _path_key(key: object) -> str | int:
 
 
 def parse_yaml(text: str, file: str) -> Document:
-    """Parse one YAML document; raise :class:`InvalidProfileError` on syntax, tags, duplicates."""
+    """Parse one YAML document; raise :class:`InvalidProfileError` on syntax, tags, duplicates.
+
+    libyaml reads the text when PyYAML has it. Text it refuses is read again by PyYAML's own
+    reader, whose findings are the ones reported (the same messages with or without libyaml).
+    """
+    if _LibyamlLoader is not None:
+        try:
+            fast = _LibyamlLoader(text)
+        except UnicodeEncodeError:
+            pass  # a lone surrogate, only possible in text given by code: reported below
+        else:
+            try:
+                return _compose(fast, file)
+            except (yaml.YAMLError, _TooDeepError, RecursionError):
+                pass
+            finally:
+                fast.dispose()
     try:
-        loader = _Loader(text)
+        loader = _PythonLoader(text)
     except yaml.reader.ReaderError as exc:
         raise InvalidProfileError([_reader_problem(file, text, exc)]) from None
     try:
-        try:
-            node = loader.get_single_node()
-            document = Document(None)
-            if node is not None:
-                _check_size(node, file)
-                walker = _Walker(loader, file, document.locations)
-                walker.walk(node, ())
-                if walker.problems:
-                    raise InvalidProfileError(walker.problems)
-                document.data = loader.construct_document(node)
-        except _TooDeepError as exc:
-            raise InvalidProfileError([_too_deep(file, exc.line)]) from None
-        except yaml.reader.ReaderError as exc:
-            raise InvalidProfileError([_reader_problem(file, text, exc)]) from None
-        except yaml.constructor.ConstructorError as exc:
-            raise InvalidProfileError([_problem(file, exc, _tag_message(exc))]) from None
-        except yaml.MarkedYAMLError as exc:
-            raise InvalidProfileError(
-                [_problem(file, exc, f"YAML syntax: {exc.problem}")]
-            ) from None
-        except yaml.YAMLError as exc:
-            raise InvalidProfileError(
-                [Problem(file, None, (), f"not readable YAML: {exc}")]
-            ) from None
-        except RecursionError:
-            raise InvalidProfileError([Problem(file, None, (), "YAML nested too deeply")]) from None
-        return document
+        return _compose(loader, file)
+    except _TooDeepError as exc:
+        raise InvalidProfileError([_too_deep(file, exc.line)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise InvalidProfileError([_reader_problem(file, text, exc)]) from None
+    except yaml.constructor.ConstructorError as exc:
+        raise InvalidProfileError([_problem(file, exc, _tag_message(exc))]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise InvalidProfileError([_problem(file, exc, f"YAML syntax: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise InvalidProfileError([Problem(file, None, (), f"not readable YAML: {exc}")]) from None
+    except RecursionError:
+        raise InvalidProfileError([Problem(file, None, (), "YAML nested too deeply")]) from None
     finally:
         loader.dispose()
+
+
+def _compose(loader: _PythonLoader | _LibyamlParser, file: str) -> Document:
+    """The document with the line of every key; YAML's own errors are left to the caller."""
+    node = loader.get_single_node()
+    document = Document(None)
+    if node is not None:
+        _check_size(node, file)
+        walker = _Walker(loader, file, document.locations)
+        walker.walk(node, ())
+        if walker.problems:
+            raise InvalidProfileError(walker.problems)
+        document.data = loader.construct_document(node)
+    return document
 
 
 def parse_json(text: str, file: str) -> Document:
@@ -245,7 +289,7 @@ def _check_size(root: yaml.Node, file: str) -> None:
 class _Walker:
     """Records the line of every key and list item, and reports duplicate keys."""
 
-    loader: _Loader
+    loader: yaml.constructor.SafeConstructor
     file: str
     locations: dict[Path, Spot]
     problems: list[Problem] = field(default_factory=list)
@@ -292,7 +336,7 @@ class _Walker:
 
 
 def _locate_merged(
-    loader: _Loader,
+    loader: yaml.constructor.SafeConstructor,
     merged: list[yaml.Node],
     path: Path,
     file: str,
