@@ -10,16 +10,16 @@ from diagkit.errors import ConfigurationError
 from diagkit.transport import registry
 
 if TYPE_CHECKING:
-    from diagkit.profile import Bench, EcuProfile
+    from diagkit.profile import EcuProfile
 
 
-def backend_choices() -> list[str]:
+def backend_choices() -> registry.Choices:
     """What --backend offers: every backend a command line can open, then ``auto``.
 
     Backends whose channels are only built in code (memory) are left out: from a command
     line they could never reach an ECU.
     """
-    return [*registry.names(opens_from_config=True), registry.AUTO]
+    return registry.Choices(opens_from_config=True, extra=(registry.AUTO,))
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,10 +27,19 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="ECU profile or bench file (YAML or JSON)")
     parser.add_argument("--ecu", help="the ECU's name, when FILE is a bench")
     parser.add_argument("--interface", help="CAN interface to use instead of the profile's")
+    add_backend_argument(
+        parser, "transport backend to use instead (auto: the first that can serve the profile here)"
+    )
+
+
+def add_backend_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """--backend, whose names are listed only by --help and an invalid choice.
+
+    A fixed metavar keeps argparse from listing the choices while the parser is built, which
+    would read every installed package's entry points on each call.
+    """
     parser.add_argument(
-        "--backend",
-        choices=backend_choices(),
-        help="transport backend to use instead (auto: the first that can serve the profile here)",
+        "--backend", choices=backend_choices(), metavar="BACKEND", help=f"{what}: %(choices)s"
     )
 
 
@@ -43,17 +52,19 @@ def is_bench(path: Path) -> bool:
 
 def load_profiles(args: argparse.Namespace) -> list[EcuProfile]:
     """The profiles FILE names (one, or every ECU of a bench), with the overrides applied."""
-    from diagkit.profile import load_bench, load_profile  # noqa: PLC0415
+    from diagkit.profile.loader import load_file  # noqa: PLC0415
+    from diagkit.profile.model import Bench  # noqa: PLC0415
 
-    path: Path = args.file
-    if is_bench(path):
-        bench: Bench = load_bench(path)
-        names = [args.ecu] if args.ecu else list(bench.ecus)
-        profiles = [bench[name] for name in names]  # an unknown name: UnknownNameError
+    loaded = load_file(args.file)
+    if isinstance(loaded, Bench):
+        names = [args.ecu] if args.ecu else list(loaded.ecus)
+        profiles = [loaded[name] for name in names]  # an unknown name: UnknownNameError
     else:
         if args.ecu:
-            raise ConfigurationError(f"--ecu {args.ecu}: {path} is a profile, not a bench file")
-        profiles = [load_profile(path)]
+            raise ConfigurationError(
+                f"--ecu {args.ecu}: {args.file} is a profile, not a bench file"
+            )
+        profiles = [loaded]
     chosen = [p.with_overrides(interface=args.interface) for p in profiles]
     if args.backend is None:
         return chosen

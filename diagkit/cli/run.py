@@ -22,7 +22,7 @@ from diagkit.errors import ConfigurationError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from diagkit.cli.common import backend_choices  # noqa: PLC0415
+    from diagkit.cli.common import add_backend_argument  # noqa: PLC0415
 
     parser.add_argument("sequence", type=Path, help="the sequence file (YAML or JSON)")
     where = parser.add_mutually_exclusive_group(required=True)
@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--stop-on-failure", action="store_true", help="stop every ECU once a step failed"
     )
     parser.add_argument("--interface", help="CAN interface for every ECU instead of the profile's")
-    parser.add_argument("--backend", choices=backend_choices(), help="transport backend instead")
+    add_backend_argument(parser, "transport backend instead")
     parser.set_defaults(func=run)
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from diagkit.cli.common import backend_choices  # noqa: PLC0415
+    from diagkit.cli.common import add_backend_argument  # noqa: PLC0415
     from diagkit.scan.discovery import (  # noqa: PLC0415
         DEFAULT_IDS,
         DEFAULT_TARGETS,
@@ -48,10 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ecu", help="the ECU's name, when FILE is a bench")
     parser.add_argument("--interface", help="with FILE: CAN interface instead of the profile's")
-    parser.add_argument(
-        "--backend",
-        choices=backend_choices(),
-        help="kernel (CAN_RAW and ISO-TP sockets, the default for INTERFACE) or userspace",
+    add_backend_argument(
+        parser, "kernel (CAN_RAW and ISO-TP sockets, the default for INTERFACE) or userspace"
     )
     parser.add_argument(
         "--python-can",

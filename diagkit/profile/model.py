@@ -36,7 +36,7 @@ from diagkit.transport.config import DEFAULT_BACKEND
 
 
 def _known_backend(name: str) -> str:
-    if name not in registry.names():
+    if not registry.is_known(name):
         raise ValueError(registry.unknown(name))
     return name
 

@@ -26,13 +26,16 @@ from __future__ import annotations
 import difflib
 import threading
 from collections.abc import Callable, Mapping
-from importlib.metadata import EntryPoint, entry_points
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from diagkit.errors import SecurityAccessError
+from diagkit.plugins import entry_points
 from diagkit.security.algorithms import KEY_FROM_ENV, AddConstant, Aes128Cmac, Xor
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "diagkit.security"
 BUILTIN = ("add_constant", "aes128_cmac", "xor_mask")

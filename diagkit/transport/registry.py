@@ -22,14 +22,17 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diagkit.errors import ConfigurationError, TransportUnavailableError
+from diagkit.plugins import entry_points
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "diagkit.transports"
 AUTO = "auto"  # not a backend: "the first registered backend that can serve this config"
@@ -122,6 +125,40 @@ def names(*, opens_from_config: bool = False) -> list[str]:
     order = [n for n in registered if registered[n].opens_from_config or not opens_from_config]
     order += sorted({ep.name for ep in _entry_points()} - set(registered))
     return order
+
+
+def is_known(name: str, *, opens_from_config: bool = False) -> bool:
+    """Whether :func:`names` lists ``name``; entry points are read only for a name not registered.
+
+    Checking a profile's backend this way costs nothing for diagkit's own backends, where
+    reading every installed package's entry points costs milliseconds each time.
+    """
+    _load_builtins()
+    with _lock:
+        found = _registry.get(name)
+    if found is not None:
+        return found.opens_from_config or not opens_from_config
+    return any(ep.name == name for ep in _entry_points())
+
+
+class Choices:
+    """The backend names a command line offers, as argparse ``choices``, read when needed.
+
+    Membership is :func:`is_known` (entry points read only for an unknown name); iterating
+    (for ``--help`` and the invalid-choice message) lists :func:`names` then ``extra``.
+    """
+
+    def __init__(self, *, opens_from_config: bool, extra: tuple[str, ...] = ()) -> None:
+        self._opens_from_config = opens_from_config
+        self._extra = extra
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return name in self._extra or is_known(name, opens_from_config=self._opens_from_config)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*names(opens_from_config=self._opens_from_config), *self._extra])
 
 
 def loaded() -> list[TransportBackend]:
