@@ -88,10 +88,11 @@ def show(args: argparse.Namespace, out: Output) -> None:
 
 
 def _profile_names(path: Path) -> tuple[dict[int, str], dict[tuple[int, bool], int]]:
-    from diagkit.profile import load_bench, load_profile  # noqa: PLC0415
-    from diagkit.profile.loader import is_bench_file  # noqa: PLC0415
+    from diagkit.profile import Bench  # noqa: PLC0415
+    from diagkit.profile.loader import load_file  # noqa: PLC0415
     from diagkit.trace import trace_ids, transport_configs  # noqa: PLC0415
 
-    profiles = list(load_bench(path).ecus.values()) if is_bench_file(path) else [load_profile(path)]
+    loaded = load_file(path)
+    profiles = list(loaded.ecus.values()) if isinstance(loaded, Bench) else [loaded]
     names = {did.id: did.name for profile in profiles for did in profile.dids}
     return names, dict(trace_ids(transport_configs(profiles)).prefix)

@@ -281,11 +281,25 @@ def load_profile(
     """Load, resolve and validate one profile file; ``interface``/``backend`` override it."""
     file = FilePath(path)
     shown = _printable(str(path))
+    profile = _profile_from(read_document(file, shown), file, shown)
+    return profile.with_overrides(interface=interface, backend=backend)
+
+
+def load_file(path: str | FilePath) -> EcuProfile | Bench:
+    """A profile, or a bench when the file is a mapping with ``ecus:``; the file is read once."""
+    file = FilePath(path)
+    shown = _printable(str(path))
     document = read_document(file, shown)
+    if isinstance(document.data, Mapping) and "ecus" in document.data:
+        return _bench_from(document, file, shown)
+    return _profile_from(document, file, shown)
+
+
+def _profile_from(document: Document, file: FilePath, shown: str) -> EcuProfile:
     data, locations = resolve(document, shown, file.resolve().parent, (file.resolve(),))
     profile = validate_profile(data, shown, locations)
     logger.debug("loaded profile %s from %s", profile.name, shown)
-    return profile.with_overrides(interface=interface, backend=backend)
+    return profile
 
 
 def parse_profile(
@@ -348,7 +362,10 @@ def load_bench(path: str | FilePath) -> Bench:
     """Load a bench file and every ECU profile it names, reporting all problems at once."""
     file = FilePath(path)
     shown = _printable(str(path))
-    document = read_document(file, shown)
+    return _bench_from(read_document(file, shown), file, shown)
+
+
+def _bench_from(document: Document, file: FilePath, shown: str) -> Bench:
     if not isinstance(document.data, Mapping):
         raise InvalidProfileError([Problem(shown, None, (), "a bench must be a mapping of keys")])
     try:

@@ -69,8 +69,8 @@ def select(target: Any, ecus: Iterable[str] | None = None) -> Selection:
             return target
         picked = select(dict(target.profiles), ecus)
         return dataclasses.replace(target, profiles=picked.profiles)
-    from diagkit.profile import Bench, EcuProfile, load_bench, load_profile  # noqa: PLC0415
-    from diagkit.profile.loader import is_bench_file  # noqa: PLC0415
+    from diagkit.profile import Bench, EcuProfile  # noqa: PLC0415
+    from diagkit.profile.loader import load_file  # noqa: PLC0415
 
     source, digest = "<profiles>", ""
     chosen: dict[str, EcuProfile]
@@ -83,11 +83,8 @@ def select(target: Any, ecus: Iterable[str] | None = None) -> Selection:
     else:
         path = Path(os.fspath(target))
         source = str(path)
-        if is_bench_file(path):
-            chosen = dict(load_bench(path).ecus)
-        else:
-            profile = load_profile(path)
-            chosen = {profile.name: profile}
+        loaded = load_file(path)
+        chosen = dict(loaded.ecus) if isinstance(loaded, Bench) else {loaded.name: loaded}
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     known = tuple(chosen)
     wanted = list(ecus) if ecus else []
