@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from diagkit.profile.problems import Path, raise_findings
-from diagkit.profile.values import Byte, CanId, hex_text
+from diagkit.profile.values import FROZEN, Byte, CanId, hex_text
 
 AddressingModeName = Literal[
     "normal_11bit",
@@ -40,7 +40,7 @@ class AddressingSection(BaseModel):
     the mode carries a target address.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     mode: AddressingModeName = Field(
         default="normal_11bit", description="ISO 15765-2 addressing mode"

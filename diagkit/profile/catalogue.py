@@ -9,12 +9,13 @@ import zlib
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, model_validator
 
 from diagkit.profile.codecs import Codec
 from diagkit.profile.problems import Path, raise_findings
 from diagkit.profile.uds import Session
 from diagkit.profile.values import (
+    FROZEN,
     Byte,
     Count,
     DtcNumber,
@@ -55,7 +56,7 @@ Reference = Annotated[
 class DataIdentifier(BaseModel):
     """One DID: its 16-bit id, a name, how its bytes decode, and when it may be read or written."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     id: Word = Field(description="the 16-bit data identifier, e.g. 0xF190")
     name: Name = Field(description="name used in scripts, e.g. vin")
@@ -71,7 +72,7 @@ class DataIdentifier(BaseModel):
 class Routine(BaseModel):
     """A RoutineControl (0x31) routine the ECU offers."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     id: Word = Field(description="the 16-bit routine identifier")
     name: Name
@@ -85,7 +86,7 @@ class Routine(BaseModel):
 class DtcSection(BaseModel):
     """How the ECU reports DTCs (ReadDTCInformation, 0x19)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     status_mask: Byte = Field(default=0xFF, description="status mask used when listing DTCs")
     snapshot_did_size: Count = Field(
@@ -129,7 +130,7 @@ class RegionChecksum(BaseModel):
     """How a region's checksum routine checks a download: the algorithm, the bytes it covers,
     and the routineControlOptionRecord that carries the expected value."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     algorithm: ChecksumAlgorithm = Field(
         default="crc32",
@@ -182,7 +183,7 @@ class RegionChecksum(BaseModel):
 class MemoryRegion(BaseModel):
     """A flashable region: where it is, which routines erase and check it, and how."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     name: Name
     address: MemoryInt = Field(description="start address")
@@ -194,7 +195,7 @@ class MemoryRegion(BaseModel):
         default=None, description="routine (name or id) that checks the region after download"
     )
     checksum: RegionChecksum = Field(
-        default=RegionChecksum(),
+        default_factory=RegionChecksum,
         description="what the checksum routine computes and how its option record is laid out",
     )
     erased_value: Byte = Field(

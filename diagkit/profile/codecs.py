@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import udsoncan
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from diagkit.errors import ConfigurationError, InvalidResponseError
 from diagkit.profile.problems import raise_findings
-from diagkit.profile.values import Byte, Count, hex_text
+from diagkit.profile.values import FROZEN, Byte, Count, hex_text
 
 DidValue = str | int | float | bytes
 ByteOrder = Literal["big", "little"]
@@ -23,7 +23,7 @@ MAX_DID_SIZE = 4093  # a whole single-DID answer (62 + DID + data) within a 4095
 
 
 class _Codec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     @property
     def byte_length(self) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from diagkit.profile.problems import Path, raise_findings
-from diagkit.profile.values import Byte, Count, Seconds, check_stmin, nanoseconds
+from diagkit.profile.values import FROZEN, Byte, Count, Seconds, check_stmin, nanoseconds
 
 StMin = Annotated[Seconds, AfterValidator(check_stmin)]
 """An STmin ISO 15765-2 can encode exactly: 0-127 ms in 1 ms steps, 100-900 us in 100 us steps."""
@@ -22,7 +22,7 @@ PaddingCheck = Literal["none", "length", "data", "length_and_data"]
 class FlowControlSection(BaseModel):
     """What our flow control frames ask of the ECU when it sends us a multi-frame response."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     block_size: Count = Field(
         default=0, ge=0, le=255, description="BS: frames per block, 0 = no limit"
@@ -41,7 +41,7 @@ class IsoTpSection(BaseModel):
     on the bus, so transfer errors surface at send rather than at the next call.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     tx_padding: Byte | None = Field(default=None, description="pad every sent frame with this byte")
     rx_padding: Byte | None = Field(default=None, description="padding byte expected from the ECU")
@@ -49,7 +49,7 @@ class IsoTpSection(BaseModel):
         default="none",
         description="drop received frames whose padding length and/or bytes are wrong",
     )
-    flow_control: FlowControlSection = Field(default=FlowControlSection())
+    flow_control: FlowControlSection = Field(default_factory=FlowControlSection)
     tx_stmin: Seconds | None = Field(
         default=None, description="ignore the ECU's STmin and leave this gap between our frames"
     )

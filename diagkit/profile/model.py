@@ -9,7 +9,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     GetJsonSchemaHandler,
     ValidationError,
@@ -30,7 +29,7 @@ from diagkit.profile.security import ParamValue, SecurityLevel
 from diagkit.profile.simulation import Fault as SimulatedFault
 from diagkit.profile.simulation import SimulationSection, service_id
 from diagkit.profile.uds import UdsSection
-from diagkit.profile.values import INTERFACE_PATTERN, hex_text
+from diagkit.profile.values import FROZEN, INTERFACE_PATTERN, hex_text
 from diagkit.transport import registry
 from diagkit.transport.config import DEFAULT_BACKEND
 
@@ -61,7 +60,7 @@ IFNAMSIZ = 16  # Linux: interface names are at most 15 characters
 class EcuProfile(BaseModel):
     """Everything needed to talk to one ECU, validated once at load and immutable afterwards."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     name: Name = Field(description="short name of the ECU, e.g. engine")
     description: str = ""
@@ -78,12 +77,12 @@ class EcuProfile(BaseModel):
         description="python-can bus arguments for backend: userspace, e.g. {interface: virtual}",
     )
     addressing: AddressingSection
-    isotp: IsoTpSection = Field(default=IsoTpSection())
-    uds: UdsSection = Field(default=UdsSection())
+    isotp: IsoTpSection = Field(default_factory=IsoTpSection)
+    uds: UdsSection = Field(default_factory=UdsSection)
     dids: tuple[DataIdentifier, ...] = ()
     security: tuple[SecurityLevel, ...] = ()
     routines: tuple[Routine, ...] = ()
-    dtc: DtcSection = Field(default=DtcSection())
+    dtc: DtcSection = Field(default_factory=DtcSection)
     memory: tuple[MemoryRegion, ...] = ()
     simulation: SimulationSection | None = None
 
@@ -171,7 +170,7 @@ class BenchEntry(BaseModel):
     identical ECUs at different addresses.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     profile: Annotated[str, Field(min_length=1)] = Field(
         description="profile file, relative to the bench file"
@@ -198,7 +197,7 @@ def _bench_entry(value: object) -> object:
 class BenchFile(BaseModel):
     """A bench file as written: ECUs by name, with defaults shared by their profiles."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     name: Name
     description: str = ""
@@ -211,7 +210,7 @@ class BenchFile(BaseModel):
 class Bench(BaseModel):
     """A loaded bench: each ECU's profile, fully resolved."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     name: str
     description: str = ""

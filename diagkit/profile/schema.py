@@ -13,12 +13,29 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import core_schema
+
 from diagkit import security
 from diagkit.errors import SecurityAccessError
 from diagkit.profile.model import BenchFile, EcuProfile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILES = {"profile.schema.json": "profile", "bench.schema.json": "bench"}
+
+
+class _WithDefaults(GenerateJsonSchema):
+    """Shows a section built by a default factory with its defaults, as a plain default is.
+
+    Sections default through factories so that no model is validated while diagkit imports.
+    """
+
+    def get_default_value(self, schema: core_schema.WithDefaultSchema) -> Any:
+        factory = schema.get("default_factory")
+        if isinstance(factory, type) and issubclass(factory, BaseModel):
+            return factory()
+        return super().get_default_value(schema)
 
 
 def json_schema(algorithms: Iterable[str] | None = None) -> dict[str, Any]:
@@ -28,7 +45,7 @@ def json_schema(algorithms: Iterable[str] | None = None) -> dict[str, Any]:
     No top-level key is required: a base profile (``extends:``) or a bench's ``defaults:`` may
     supply any of them, which a schema cannot see; the loader checks the merged result.
     """
-    schema = EcuProfile.model_json_schema(mode="validation")
+    schema = EcuProfile.model_json_schema(mode="validation", schema_generator=_WithDefaults)
     _add_algorithm_params(schema, security.names() if algorithms is None else sorted(algorithms))
     schema.pop("required", None)
     schema["properties"] = {
@@ -55,7 +72,9 @@ def _add_algorithm_params(schema: dict[str, Any], names: list[str]) -> None:
         described.append(name)
         if model is None:
             continue
-        params = model.model_json_schema(mode="validation", ref_template="#/$defs/{model}")
+        params = model.model_json_schema(
+            mode="validation", ref_template="#/$defs/{model}", schema_generator=_WithDefaults
+        )
         defs.update(params.pop("$defs", {}))
         title = model.__name__
         defs[title] = {key: value for key, value in params.items() if key != "title"}
@@ -75,7 +94,7 @@ def _add_algorithm_params(schema: dict[str, Any], names: list[str]) -> None:
 
 def bench_schema() -> dict[str, Any]:
     """The JSON Schema of a bench file."""
-    schema = BenchFile.model_json_schema(mode="validation")
+    schema = BenchFile.model_json_schema(mode="validation", schema_generator=_WithDefaults)
     for pattern, entry in schema["properties"]["ecus"]["patternProperties"].items():
         short = {"type": "string", "minLength": 1, "description": "profile file"}
         schema["properties"]["ecus"]["patternProperties"][pattern] = {"anyOf": [short, entry]}

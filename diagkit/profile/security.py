@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -30,7 +29,7 @@ from diagkit import security as registry
 from diagkit.errors import ConfigurationError, SecurityAccessError
 from diagkit.profile.problems import Path, SubfieldError, raise_findings
 from diagkit.profile.uds import Session
-from diagkit.profile.values import Byte
+from diagkit.profile.values import FROZEN, Byte
 
 ParamValue = str | int | float | bool
 ENV_NAME_PATTERN = r"^[^=\s]+$"
@@ -65,7 +64,7 @@ class Secret:
 class SecurityLevel(BaseModel):
     """One security level: ``level`` is the odd requestSeed sub-function (sendKey is level + 1)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     level: Byte = Field(description="requestSeed sub-function: odd, 0x01-0x7D")
     algorithm: Annotated[str, Field(min_length=1, max_length=64)] = Field(

@@ -6,12 +6,12 @@ import difflib
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, model_validator
 
 from diagkit.codes import ServiceId
 from diagkit.profile.catalogue import Reference
 from diagkit.profile.problems import raise_findings
-from diagkit.profile.values import Byte, Count, DtcNumber, Seconds, hex_text, parse_int
+from diagkit.profile.values import FROZEN, Byte, Count, DtcNumber, Seconds, hex_text, parse_int
 
 SimValue = str | int | float | bool
 
@@ -67,7 +67,7 @@ Service = Annotated[
 class SimulatedDtc(BaseModel):
     """A DTC the simulated ECU reports, with its ISO 14229 status byte."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     code: DtcNumber
     status: Byte = Field(
@@ -78,7 +78,7 @@ class SimulatedDtc(BaseModel):
 class Fault(BaseModel):
     """A misbehaviour injected into the simulated ECU's answers to one service (and DID)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     service: Service = Field(description="service name or request SID the fault applies to")
     did: Reference | None = Field(
@@ -123,7 +123,7 @@ class Fault(BaseModel):
 class SimulationSection(BaseModel):
     """State and faults for the simulated ECU; ignored when talking to a real one."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     dids: dict[Reference, SimValue] = Field(
         default_factory=dict, description="initial DID values by DID name or id"

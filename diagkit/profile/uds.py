@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     WithJsonSchema,
@@ -15,7 +14,7 @@ from pydantic import (
 )
 
 from diagkit.profile.problems import Path, raise_findings
-from diagkit.profile.values import HEX_PATTERN, Seconds, format_seconds, hex_text, parse_int
+from diagkit.profile.values import FROZEN, HEX_PATTERN, Seconds, format_seconds, hex_text, parse_int
 
 # ISO 14229-2: the server drops a non-default session after S3server = 5 s without a request.
 S3_SERVER = 5.0
@@ -71,7 +70,7 @@ AddressFormat = Literal[8, 16, 24, 32, 40]
 class TesterPresentSection(BaseModel):
     """Keep a non-default session alive with TesterPresent (0x3E) while the client is idle."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     enabled: bool = Field(
         default=False, description="send TesterPresent while in a non-default session"
@@ -108,7 +107,7 @@ class UdsSection(BaseModel):
     its DiagnosticSessionControl response replace ``p2``/``p2_star``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = FROZEN
 
     p2: Seconds = Field(default=0.05, gt=0, le=MAX_P2, description="P2 client timeout")
     p2_star: Seconds = Field(
@@ -132,7 +131,7 @@ class UdsSection(BaseModel):
     tolerate_zero_padding: bool = Field(
         default=True, description="ignore trailing zero bytes in answers"
     )
-    tester_present: TesterPresentSection = Field(default=TesterPresentSection())
+    tester_present: TesterPresentSection = Field(default_factory=TesterPresentSection)
 
     @model_validator(mode="after")
     def _check_timing(self) -> UdsSection:

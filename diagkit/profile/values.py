@@ -14,7 +14,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+"""Every profile model's config: immutable, unknown keys refused. Validators are built on the
+first validation rather than at import: a command validates one profile, not every model."""
 
 _UNITS: dict[str, Decimal] = {
     "ns": Decimal("1e-9"),

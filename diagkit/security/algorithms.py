@@ -79,7 +79,7 @@ _INT_SCHEMA = WithJsonSchema(
 class XorMaskParams(BaseModel):
     """Parameters of ``xor_mask``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     mask: Annotated[bytes, _as_bytes("mask", "xor_mask"), _HEX_OUT, _BYTES_SCHEMA] = Field(
         description="XOR mask, repeated over the seed: hex text (keeps leading zero bytes) "
@@ -90,7 +90,7 @@ class XorMaskParams(BaseModel):
 class AddConstantParams(BaseModel):
     """Parameters of ``add_constant``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     constant: Annotated[int, _as_int("constant", "add_constant"), _INT_SCHEMA] = Field(
         description="non-negative number added to the seed (big-endian, modulo its size)"
@@ -100,7 +100,7 @@ class AddConstantParams(BaseModel):
 class Aes128CmacParams(BaseModel):
     """Parameters of ``aes128_cmac``; ``key`` should come from the environment (``key_env``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     key: Annotated[bytes, _as_bytes("key", "aes128_cmac"), _HEX_OUT, _BYTES_SCHEMA] | None = Field(
         default=None,
