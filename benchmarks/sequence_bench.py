@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from diagkit.sequence import run_sequence
+from diagkit.sequence import SequenceResult, run_sequence
 from diagkit.sim.from_profile import SIMULATION_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +39,8 @@ IMAGE_SIZE = 128 * 1024
 SEQUENCE = """\
 name: parallel_flash
 steps:
+  - {name: session, session: programming}
+  - {name: unlock, unlock: programming}
   - {name: flash, flash: {file: app.bin, region: application}}
 """
 
@@ -89,8 +93,36 @@ def system_busy() -> tuple[float, float]:
     return (sum(ticks) - idle) / scale, sum(ticks) / scale
 
 
-def measure(directory: Path, count: int, shared: bool) -> tuple[float, float, float, float]:
-    """Wall seconds, this process's CPU seconds, the simulator's, and the machine's busy share."""
+@dataclass
+class Figures:
+    """One case: wall and CPU times, and where each ECU's time went."""
+
+    wall: float
+    cpu: float
+    sim_cpu: float
+    share: float
+    result: SequenceResult
+
+    def split(self) -> dict[str, list[float]]:
+        """Per ECU, seconds: before its thread ran, open+close, each step, the flash's parts."""
+        parts: dict[str, list[float]] = {}
+        for ecu in self.result.ecus:
+            steps = {step.name: step.duration for step in ecu.steps}
+            flash = next(step for step in ecu.steps if step.name == "flash").details
+            for name, seconds in (
+                ("open+close", ecu.duration - sum(steps.values())),
+                ("session", steps["session"]),
+                ("unlock", steps["unlock"]),
+                ("erase+exit+check", flash["seconds"] - flash["transfer_seconds"]),
+                ("transfer", flash["transfer_seconds"]),
+            ):
+                parts.setdefault(name, []).append(seconds)
+        parts["load+start"] = [self.wall - max(ecu.duration for ecu in self.result.ecus)]
+        return parts
+
+
+def measure(directory: Path, count: int, shared: bool) -> Figures:
+    """Run the flash sequence on ``count`` ECUs served by ``diagkit simulate``."""
     bench = write_bench(directory, count, shared)
     server = subprocess.Popen(
         [sys.executable, "-u", "-m", "diagkit", "simulate", str(bench)],
@@ -111,9 +143,9 @@ def measure(directory: Path, count: int, shared: bool) -> tuple[float, float, fl
         sim_cpu = cpu_seconds(server.pid) - sim_cpu
         busy_after, total_after = system_busy()
         share = (busy_after - busy) / max(total_after - total, 1e-9)
-        failed = [(e.name, s.message) for e in result.ecus for s in e.failed]
+        failed = [(e.name, e.error, [s.message for s in e.failed]) for e in result.ecus]
         assert result.passed, failed
-        return wall, cpu, sim_cpu, share
+        return Figures(wall, cpu, sim_cpu, share, result)
     finally:
         server.terminate()
         server.communicate(timeout=60)
@@ -129,22 +161,33 @@ def main() -> int:
         directory = Path(name)
         (directory / "app.bin").write_bytes(os.urandom(IMAGE_SIZE))
         (directory / "flash.yaml").write_text(SEQUENCE, encoding="utf-8")
+        measure(directory, 1, True)  # warm-up: first imports, first key, cold caches
         print(
             "| layout | ECUs | wall s | ratio to 1 ECU | runner CPU s per ECU | ECUs' CPU s "
             "| both busy | machine busy |"
         )
         print("|---|---|---|---|---|---|---|---|")
+        splits: list[tuple[str, int, dict[str, list[float]]]] = []
         for shared in (True, False):
             base = None
+            layout = "one vcan" if shared else "own vcan each"
             for count in counts:
-                wall, cpu, sim_cpu, share = measure(directory, count, shared)
-                base = wall if base is None else base
-                layout = "one vcan" if shared else "own vcan each"
+                f = measure(directory, count, shared)
+                base = f.wall if base is None else base
                 print(
-                    f"| {layout} | {count} | {wall:.2f} | {wall / base:.2f} | {cpu / count:.3f} "
-                    f"| {sim_cpu:.2f} | {(cpu + sim_cpu) / wall:.0%} | {share:.0%} |",
+                    f"| {layout} | {count} | {f.wall:.2f} | {f.wall / base:.2f} "
+                    f"| {f.cpu / count:.3f} | {f.sim_cpu:.2f} | {(f.cpu + f.sim_cpu) / f.wall:.0%} "
+                    f"| {f.share:.0%} |",
                     flush=True,
                 )
+                splits.append((layout, count, f.split()))
+        names = list(splits[0][2])
+        print("\nWhere the time went, seconds: median / slowest ECU\n")
+        print("| layout | ECUs | " + " | ".join(names) + " |")
+        print("|---|---|" + "---|" * len(names))
+        for layout, count, split in splits:
+            cells = [f"{statistics.median(split[n]):.2f} / {max(split[n]):.2f}" for n in names]
+            print(f"| {layout} | {count} | " + " | ".join(cells) + " |")
     return 0
 
 

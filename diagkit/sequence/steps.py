@@ -413,6 +413,7 @@ def _flash(
             erased=result.erased,
             verified=result.verified,
             seconds=round(result.total_seconds, 3),
+            transfer_seconds=round(result.transfer_seconds, 3),
             rate_bytes_per_s=round(result.rate, 1),
         )
 
