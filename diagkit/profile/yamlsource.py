@@ -53,14 +53,29 @@ class _DepthLimit(yaml.composer.Composer):
     """Composing that stops at :data:`MAX_DEPTH`, whichever parser produces the events."""
 
     _depth = 0
+    nodes = 0
+    """Nodes composed, aliases counted once."""
+    anchored = False
+    """Whether the document has an anchor, and so maybe aliases (which expand)."""
 
     if TYPE_CHECKING:  # given by the parser this is mixed with
 
+        def get_event(self) -> Any: ...
         def check_event(self, *choices: Any) -> bool: ...
         def peek_event(self) -> Any: ...
 
+    def compose_document(self) -> yaml.Node | None:
+        """Composer's, noting whether an anchor was set before it forgets them."""
+        self.get_event()  # DocumentStartEvent
+        node = self.compose_node(None, None)  # type: ignore[arg-type]  # what Composer passes
+        self.get_event()  # DocumentEndEvent
+        self.anchored = bool(self.anchors)
+        self.anchors = {}
+        return node
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """Every list or mapping, block or flow: refused past the limit before what is inside."""
+        self.nodes += 1
         nested = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
         self._depth += nested
         try:
@@ -153,7 +168,8 @@ def _compose(loader: _PythonLoader | _LibyamlParser, file: str) -> Document:
     node = loader.get_single_node()
     document = Document(None)
     if node is not None:
-        _check_size(node, file)
+        if loader.anchored or loader.nodes > MAX_NODES:  # else nothing expands: no need to
+            _check_size(node, file)  # walk the tree once more
         walker = _Walker(loader, file, document.locations)
         walker.walk(node, ())
         if walker.problems:

@@ -87,3 +87,10 @@ def test_what_is_refused_is_reported_as_without_libyaml(
             return []
 
     assert problems(True) == problems(False)
+
+
+def test_a_document_of_too_many_values_is_refused_without_any_alias() -> None:
+    text = "name: ecu\nvalues: [" + ", ".join(["0"] * (yamlsource.MAX_NODES + 1)) + "]\n"
+    with pytest.raises(InvalidProfileError, match=r"too large .*more than 200000 values"):
+        yamlsource.parse_yaml(text, "f.yaml")
+
