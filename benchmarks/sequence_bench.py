@@ -4,12 +4,15 @@ Each ECU is profiles/engine.yaml with its own CAN ids (0x700+i / 0x780+i), a 128
 application region and realistic timings in its ``simulation:`` section: the erase routine
 answers after 5 s (0x78 pendings meanwhile), each TransferData block of 4 KiB after 100 ms.
 One ECU alone thus takes about 5 + 32 x 0.1 = 8.2 s of the ECU's own delays. The ECUs are
-served by ``diagkit simulate`` in a second process; the sequence (one flash step, erase and
-CRC check included) runs on all of them in this one (P2 5 s: the VM's Python is slow), for
-N = 1, 4, 16, (a) all on one vcan and (b) each on its own. Printed: wall time, the ratio to
-N = 1 of the same layout, this process's CPU time per ECU, the simulator's CPU time, and
-how busy both kept the CPU, and how busy the whole machine was (the kernel's CAN and ISO-TP
-work included). Needs kernel CAN_ISOTP and 16 vcan interfaces: in the VM,
+served by ``diagkit simulate`` in a second process; the sequence (programming session,
+unlock, then the flash: erase, download, CRC check) runs on all of them in this one (P2 5 s:
+the VM's Python is slow), for N = 1, 4, 16, (a) all on one vcan and (b) each on its own,
+after one warm-up run. Printed: wall time, the ratio to N = 1 of the same layout, this
+process's CPU time per ECU, the simulator's CPU time, how busy both kept the CPU and how busy
+the whole machine was (the kernel's CAN and ISO-TP work included); then where each ECU's
+time went. ``--frame-txtime`` sets the ISO-TP gap between frames of every ECU and tester
+(``0ms``: each frame as soon as the previous one is sent), else the kernel's default (50 us).
+Needs kernel CAN_ISOTP and 16 vcan interfaces: in the VM,
 
     DIAGKIT_VM_IFACES="$(for i in $(seq 0 15); do printf 'vcan%d:16 ' $i; done)" \\
         python -m tools.kernelvm -- .venv/bin/python benchmarks/sequence_bench.py
@@ -45,9 +48,14 @@ steps:
 """
 
 
+FRAME_TXTIME: str | None = None  # --frame-txtime: the gap between frames, else the kernel's
+
+
 def profile(index: int, interface: str) -> dict[str, Any]:
     """engine.yaml with its own ids, a 128 KiB region and the realistic flash timings."""
     data: dict[str, Any] = yaml.safe_load(ENGINE.read_text(encoding="utf-8"))
+    if FRAME_TXTIME is not None:
+        data["isotp"]["frame_txtime"] = FRAME_TXTIME
     data["name"] = f"ecu{index:02d}"
     data["interface"] = interface
     data["backend"] = "kernel"
@@ -154,7 +162,12 @@ def measure(directory: Path, count: int, shared: bool) -> Figures:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", default="1,4,16", help="ECU counts (default 1,4,16)")
+    parser.add_argument(
+        "--frame-txtime", help="isotp.frame_txtime of every ECU and tester (default: the kernel's)"
+    )
     args = parser.parse_args()
+    global FRAME_TXTIME  # noqa: PLW0603 - one setting of the whole run, read by profile()
+    FRAME_TXTIME = args.frame_txtime
     os.environ.setdefault("ENGINE_SA_KEY", SIMULATION_KEY)  # the made-up key of simulations
     counts = [int(c) for c in args.counts.split(",")]
     with tempfile.TemporaryDirectory() as name:
