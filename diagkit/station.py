@@ -2,9 +2,10 @@
 
 The command line, the sequence runner (:mod:`diagkit.sequence`) and test benches use the same
 functions: :func:`open_target` opens a client for a profile, with the profile's simulated ECU
-served in this process over a memory pair when ``simulated``; names from the profile are
-accepted wherever an id is (DIDs, routines, sessions, security levels, reset types);
-:func:`reach` enters the session and unlocks the level an action needs, reporting each step.
+served in this process over a memory pair (:func:`open_simulated`) when ``simulated``; names
+from the profile are accepted wherever an id is (DIDs, routines, sessions, security levels,
+reset types); :func:`reach` enters the session and unlocks the level an action needs,
+reporting each step.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from diagkit.errors import ConfigurationError
 if TYPE_CHECKING:
     from diagkit.client import EcuClient
     from diagkit.profile import EcuProfile
+    from diagkit.sim import SimEcu, SimServer
 
 # ISO 14229-1 table 34: ECUReset resetType
 RESET_TYPES = {"hard": 0x01, "key_off_on": 0x02, "soft": 0x03}
@@ -196,22 +198,40 @@ def open_target(profile: EcuProfile, *, simulated: bool = False) -> Iterator[Tar
 
     with ExitStack() as stack:
         if simulated:
-            from diagkit.sim import SimEcu, SimServer, spec_from_profile  # noqa: PLC0415
+            from diagkit.sim import SimEcu, spec_from_profile  # noqa: PLC0415
             from diagkit.sim.from_profile import simulation_environ  # noqa: PLC0415
-            from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
 
             environ = simulation_environ([profile])
-            client_end, ecu_end = MemoryTransport.pair()
-            server = SimServer(poll_interval=0.01).add(
-                SimEcu(spec_from_profile(profile, environ=environ)), ecu_end, owned=True
-            )
-            stack.enter_context(server.start())
-            client = stack.enter_context(
-                open_client(profile, transport=client_end, environ=environ)
-            )
+            sim = SimEcu(spec_from_profile(profile, environ=environ))
+            client, server = open_simulated(profile, sim, environ=environ)
+            stack.callback(server.stop)
+            stack.enter_context(client)
         else:
             client = stack.enter_context(open_client(profile))
         yield Target(profile, client, simulated=simulated)
+
+
+def open_simulated(
+    profile: EcuProfile,
+    sim: SimEcu,
+    *,
+    environ: Mapping[str, str] | None = None,
+    poll_interval: float = 0.01,
+) -> tuple[EcuClient, SimServer]:
+    """A client of ``profile`` and the started server of ``sim`` on the two ends of a memory
+    pair carrying PDUs as large as the profile's transport does. Close both when done."""
+    from diagkit.client.factory import open_client  # noqa: PLC0415
+    from diagkit.profile import transport_config  # noqa: PLC0415
+    from diagkit.sim import SimServer  # noqa: PLC0415
+    from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
+
+    client_end, ecu_end = MemoryTransport.pair(max_pdu_size=transport_config(profile).max_pdu_size)
+    server = SimServer(poll_interval=poll_interval).add(sim, ecu_end, owned=True).start()
+    try:
+        return open_client(profile, transport=client_end, environ=environ), server
+    except BaseException:
+        server.stop()
+        raise
 
 
 def reach(

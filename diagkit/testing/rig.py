@@ -151,21 +151,12 @@ class Rig:
         return SimEcu(spec_from_profile(profile, environ=self._environ))
 
     def _open_memory_link(self, profile: EcuProfile) -> _MemoryLink:
-        from diagkit.client.factory import open_client  # noqa: PLC0415
-        from diagkit.profile import transport_config  # noqa: PLC0415
-        from diagkit.sim import SimServer  # noqa: PLC0415
-        from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
+        from diagkit.station import open_simulated  # noqa: PLC0415
 
         sim = self.sims()[self._name_of(profile)]
-        client_end, ecu_end = MemoryTransport.pair(
-            max_pdu_size=transport_config(profile).max_pdu_size
+        client, server = open_simulated(
+            profile, sim, environ=self._environ, poll_interval=POLL_INTERVAL
         )
-        server = SimServer(poll_interval=POLL_INTERVAL).add(sim, ecu_end, owned=True).start()
-        try:
-            client = open_client(profile, transport=client_end, environ=self._environ)
-        except BaseException:
-            server.stop()
-            raise
         return _MemoryLink(client, server)
 
     def _name_of(self, profile: EcuProfile) -> str:
