@@ -24,14 +24,13 @@ Seeds and keys are secrets of the bench: nothing here logs them.
 from __future__ import annotations
 
 import difflib
-import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from diagkit.errors import SecurityAccessError
-from diagkit.plugins import entry_points
+from diagkit.plugins import Registry
 from diagkit.security.algorithms import KEY_FROM_ENV, AddConstant, Aes128Cmac, Xor
 
 if TYPE_CHECKING:
@@ -71,10 +70,6 @@ class SecurityAlgorithm(Protocol):
         ...
 
 
-_lock = threading.Lock()
-_registry: dict[str, SecurityAlgorithm] = {}
-
-
 def register(name: str, algorithm: SecurityAlgorithm, *, replace: bool = False) -> None:
     """Make ``algorithm`` available as ``name``; an existing name needs ``replace=True``."""
     if not isinstance(algorithm, SecurityAlgorithm):
@@ -82,24 +77,17 @@ def register(name: str, algorithm: SecurityAlgorithm, *, replace: bool = False) 
             f"security algorithm {name!r} must have compute_key(level, seed, params), "
             f"got {type(algorithm).__name__}"
         )
-    with _lock:
-        if name in _registry and not replace and _registry[name] is not algorithm:
-            raise ValueError(f"security algorithm {name!r} is already registered")
-        _registry[name] = algorithm
+    _algorithms.register(name, algorithm, replace=replace)
 
 
 def unregister(name: str) -> None:
     """Forget ``name`` (a no-op when unknown); mostly for tests and plugins reloading."""
-    with _lock:
-        _registry.pop(name, None)
+    _algorithms.unregister(name)
 
 
 def names() -> list[str]:
     """Every known name, registered or published as an entry point, sorted."""
-    with _lock:
-        known = set(_registry)
-    known.update(ep.name for ep in _entry_points())
-    return sorted(known)
+    return sorted([*_algorithms.registered(), *_algorithms.published()])
 
 
 def get(name: str) -> SecurityAlgorithm:
@@ -108,15 +96,9 @@ def get(name: str) -> SecurityAlgorithm:
     Raises :class:`~diagkit.errors.SecurityAccessError` listing the known names when ``name``
     is unknown, or naming the entry point when it cannot be loaded.
     """
-    with _lock:
-        found = _registry.get(name)
+    found = _algorithms.find(name)
     if found is not None:
         return found
-    for ep in _entry_points():
-        if ep.name == name:
-            algorithm = _load(ep)
-            with _lock:
-                return _registry.setdefault(name, algorithm)
     known = names()
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
@@ -168,10 +150,6 @@ def checked_key(key: object, source: str) -> bytes:
     return bytes(key)
 
 
-def _entry_points() -> tuple[EntryPoint, ...]:
-    return tuple(entry_points(group=ENTRY_POINT_GROUP))
-
-
 def _load(ep: EntryPoint) -> SecurityAlgorithm:
     try:
         loaded: object = ep.load()
@@ -189,6 +167,7 @@ def _load(ep: EntryPoint) -> SecurityAlgorithm:
     return loaded
 
 
+_algorithms: Registry[SecurityAlgorithm] = Registry(ENTRY_POINT_GROUP, "security algorithm", _load)
 register("xor_mask", Xor())
 register("add_constant", AddConstant())
 register("aes128_cmac", Aes128Cmac())

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from diagkit.errors import ConfigurationError, TransportUnavailableError
-from diagkit.plugins import entry_points
+from diagkit.plugins import Registry
 from diagkit.transport.base import Transport
 from diagkit.transport.config import TransportConfig
 
@@ -88,8 +87,6 @@ class TransportBackend:
         return self.open is not None
 
 
-_lock = threading.Lock()
-_registry: dict[str, TransportBackend] = {}
 _builtins_loaded = False
 
 
@@ -98,17 +95,12 @@ def register(backend: TransportBackend, *, replace: bool = False) -> None:
     if not isinstance(backend, TransportBackend):
         raise TypeError(f"expected a TransportBackend, got {type(backend).__name__}")
     _load_builtins()  # diagkit's own stay first in the preference order
-    with _lock:
-        known = _registry.get(backend.name)
-        if known is not None and known is not backend and not replace:
-            raise ValueError(f"transport backend {backend.name!r} is already registered")
-        _registry[backend.name] = backend
+    _backends.register(backend.name, backend, replace=replace)
 
 
 def unregister(name: str) -> None:
     """Forget ``name`` (a no-op when unknown); for tests and plugins reloading."""
-    with _lock:
-        _registry.pop(name, None)
+    _backends.unregister(name)
 
 
 def names(*, opens_from_config: bool = False) -> list[str]:
@@ -120,11 +112,9 @@ def names(*, opens_from_config: bool = False) -> list[str]:
     offers); entry-point backends count as such until loaded.
     """
     _load_builtins()
-    with _lock:
-        registered = dict(_registry)
+    registered = _backends.registered()
     order = [n for n in registered if registered[n].opens_from_config or not opens_from_config]
-    order += sorted({ep.name for ep in _entry_points()} - set(registered))
-    return order
+    return order + _backends.published()
 
 
 def is_known(name: str, *, opens_from_config: bool = False) -> bool:
@@ -134,11 +124,10 @@ def is_known(name: str, *, opens_from_config: bool = False) -> bool:
     reading every installed package's entry points costs milliseconds each time.
     """
     _load_builtins()
-    with _lock:
-        found = _registry.get(name)
+    found = _backends.registered().get(name)
     if found is not None:
         return found.opens_from_config or not opens_from_config
-    return any(ep.name == name for ep in _entry_points())
+    return _backends.is_published(name)
 
 
 class Choices:
@@ -164,8 +153,7 @@ class Choices:
 def loaded() -> list[TransportBackend]:
     """The backends registered or loaded so far, in preference order (imports no plugin)."""
     _load_builtins()
-    with _lock:
-        return list(_registry.values())
+    return list(_backends.registered().values())
 
 
 def get(name: str) -> TransportBackend:
@@ -175,16 +163,10 @@ def get(name: str) -> TransportBackend:
     is unknown, :class:`~diagkit.errors.TransportUnavailableError` when its plugin cannot load.
     """
     _load_builtins()
-    with _lock:
-        found = _registry.get(name)
-    if found is not None:
-        return found
-    for ep in _entry_points():
-        if ep.name == name:
-            backend = _load(ep)
-            with _lock:
-                return _registry.setdefault(name, backend)
-    raise ConfigurationError(unknown(name))
+    found = _backends.find(name)
+    if found is None:
+        raise ConfigurationError(unknown(name))
+    return found
 
 
 def unknown(name: str) -> str:
@@ -217,10 +199,6 @@ def choose(config: TransportConfig) -> TransportBackend:
     )
 
 
-def _entry_points() -> tuple[EntryPoint, ...]:
-    return tuple(entry_points(group=ENTRY_POINT_GROUP))
-
-
 def _load(ep: EntryPoint) -> TransportBackend:
     try:
         loaded: object = ep.load()
@@ -249,6 +227,9 @@ def _load_builtins() -> None:
     from diagkit.transport import factory  # noqa: PLC0415 - the built-ins register there
 
     for backend in factory.BUILTIN_BACKENDS:
-        with _lock:
-            _registry.setdefault(backend.name, backend)
+        if backend.name not in _backends.registered():
+            _backends.register(backend.name, backend)
     _builtins_loaded = True
+
+
+_backends: Registry[TransportBackend] = Registry(ENTRY_POINT_GROUP, "transport backend", _load)

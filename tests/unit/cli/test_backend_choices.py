@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from diagkit import plugins
 from diagkit.cli import build_parser, main
 from diagkit.cli.common import load_one_profile
 from diagkit.transport import registry
@@ -40,7 +41,7 @@ def test_backend_choices_are_the_registry_backends_that_open_from_a_config(comma
 def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A third-party backend published by entry point, never loaded by these tests."""
     ep = EntryPoint("acme_doip", "acme_doip_for_tests:BACKEND", registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", lambda group: [ep])
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [ep])
     monkeypatch.setitem(sys.modules, "acme_doip_for_tests", types.ModuleType("unused"))
     yield ep.name
     registry.unregister(ep.name)

@@ -10,6 +10,7 @@ from importlib.metadata import EntryPoint
 import pytest
 
 import diagkit.security as registry
+from diagkit import plugins
 from diagkit.errors import SecurityAccessError
 from diagkit.security import SecurityAlgorithm
 
@@ -72,7 +73,7 @@ def test_entry_points_are_listed_without_loading_and_loaded_on_first_use(
     plugin_module: types.ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ep = EntryPoint("acme-reverse", f"{plugin_module.__name__}:Reverse", registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", fake_entry_points(ep))
+    monkeypatch.setattr(plugins, "entry_points", fake_entry_points(ep))
     assert "acme-reverse" in registry.names()
     algorithm = registry.get("acme-reverse")
     assert isinstance(algorithm, Reverse)  # the class was instantiated
@@ -82,7 +83,7 @@ def test_entry_points_are_listed_without_loading_and_loaded_on_first_use(
 
 def test_a_broken_entry_point_names_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     ep = EntryPoint("acme-missing", "no_such_module_anywhere:Algo", registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", fake_entry_points(ep))
+    monkeypatch.setattr(plugins, "entry_points", fake_entry_points(ep))
     with pytest.raises(SecurityAccessError, match=r"no_such_module_anywhere:Algo.*failed to load"):
         registry.get("acme-missing")
 
@@ -91,7 +92,7 @@ def test_an_entry_point_without_compute_key_is_refused(
     plugin_module: types.ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ep = EntryPoint("acme-reverse", f"{plugin_module.__name__}:loads", registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", fake_entry_points(ep))
+    monkeypatch.setattr(plugins, "entry_points", fake_entry_points(ep))
     with pytest.raises(SecurityAccessError, match="has no compute_key"):
         registry.get("acme-reverse")
 

@@ -10,6 +10,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
+from diagkit import plugins
 from diagkit.client.factory import open_client
 from diagkit.errors import ConfigurationError, TransportUnavailableError
 from diagkit.profile import InvalidProfileError, parse_profile
@@ -67,7 +68,7 @@ def plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Plugin]:
     module = types.ModuleType(PLUGIN_MODULE)
     module.BACKEND = published.backend  # type: ignore[attr-defined]
     ep = EntryPoint(PLUGIN, f"{PLUGIN_MODULE}:BACKEND", registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", fake_entry_points(ep))
+    monkeypatch.setattr(plugins, "entry_points", fake_entry_points(ep))
     monkeypatch.setitem(sys.modules, PLUGIN_MODULE, module)
     yield published
     registry.unregister(PLUGIN)
@@ -126,7 +127,7 @@ def test_an_entry_point_that_is_no_backend_is_refused(monkeypatch: pytest.Monkey
     module = types.ModuleType(PLUGIN_MODULE)
     module.BACKEND = object()  # type: ignore[attr-defined]
     ep = EntryPoint(PLUGIN, f"{PLUGIN_MODULE}:BACKEND", registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", fake_entry_points(ep))
+    monkeypatch.setattr(plugins, "entry_points", fake_entry_points(ep))
     monkeypatch.setitem(sys.modules, PLUGIN_MODULE, module)
     with pytest.raises(ConfigurationError, match="must name a TransportBackend"):
         registry.get(PLUGIN)
