@@ -66,14 +66,14 @@ def simulated(profile: EcuProfile, environ: Mapping[str, str]) -> Iterator[EcuCl
     ``environ`` is where both read ``key_env`` security keys.
     """
     from diagkit.client.factory import open_client  # noqa: PLC0415
-    from diagkit.sim import SimEcu, SimServer, run_bench, spec_from_profile  # noqa: PLC0415
-    from diagkit.transport.memory import MemoryTransport  # noqa: PLC0415
+    from diagkit.sim import SimEcu, run_bench, spec_from_profile  # noqa: PLC0415
 
     if profile.backend == "memory":
-        client_end, ecu_end = MemoryTransport.pair()
-        spec = spec_from_profile(profile, environ=environ)
-        server = SimServer().add(SimEcu(spec), ecu_end, owned=True)
-        with server.start(), open_client(profile, transport=client_end, environ=environ) as ecu:
+        from diagkit.station import open_simulated  # noqa: PLC0415
+
+        sim = SimEcu(spec_from_profile(profile, environ=environ))
+        client, server = open_simulated(profile, sim, environ=environ)
+        with server, client as ecu:
             yield ecu
         return
     with run_bench(profile, environ=environ), open_client(profile, environ=environ) as ecu:
