@@ -128,6 +128,8 @@ def parse_yaml(text: str, file: str) -> Document:
 
     libyaml reads the text when PyYAML has it. Text it refuses is read again by PyYAML's own
     reader, whose findings are the ones reported (the same messages with or without libyaml).
+    libyaml accepts a few texts PyYAML's reader refuses (a tab or ``?`` inside a plain scalar,
+    as YAML allows); text both accept reads the same.
     """
     if _LibyamlLoader is not None:
         try:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from diagkit.profile import yamlsource
 from diagkit.profile.problems import InvalidProfileError
@@ -94,3 +96,48 @@ def test_a_document_of_too_many_values_is_refused_without_any_alias() -> None:
     with pytest.raises(InvalidProfileError, match=r"too large .*more than 200000 values"):
         yamlsource.parse_yaml(text, "f.yaml")
 
+
+
+NOISE = list(" \t\n\r:-[]{},'\"#&*!|>%@`?\\\x85\u2028\ufeffa0x")
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> str:
+    """A shipped file with a few YAML-significant characters inserted, replaced or cut."""
+    text = list(draw(st.sampled_from(FILES)).read_text(encoding="utf-8"))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text) - 1))
+        edit = draw(st.sampled_from(["insert", "replace", "cut"]))
+        if edit == "insert":
+            text.insert(at, draw(st.sampled_from(NOISE)))
+        elif edit == "replace":
+            text[at] = draw(st.sampled_from(NOISE))
+        else:
+            del text[at]
+    return "".join(text)
+
+
+def outcome(text: str) -> tuple[str, object, object]:
+    try:
+        document = yamlsource.parse_yaml(text, "f.yaml")
+    except InvalidProfileError as exc:
+        return "refused", [str(p) for p in exc.problems], None
+    return "read", document.data, document.locations
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited())
+def test_libyaml_never_reads_a_text_differently_from_pyyaml(text: str) -> None:
+    """Text both read gives the same data and lines; text libyaml refuses, the same findings.
+
+    libyaml reads a few texts PyYAML's scanner refuses (a tab or ``?`` inside a plain scalar,
+    which YAML allows): those load, with the data YAML gives them.
+    """
+    fast = outcome(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yamlsource, "_LibyamlLoader", None)
+        slow = outcome(text)
+    if fast[0] == "read" and slow[0] == "refused":
+        return
+    assert fast == slow
