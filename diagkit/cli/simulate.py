@@ -11,6 +11,10 @@ from contextlib import ExitStack
 
 from diagkit.cli.common import add_target_arguments, load_profiles
 
+POLL_INTERVAL = 0.5
+"""How soon a serving thread notices the server stopping. Requests are answered as they
+arrive whatever it is; at 50 ms, 16 idle ECUs' 32 threads kept 4 % of a (VM's) CPU busy."""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from diagkit.trace.options import add_trace_arguments  # noqa: PLC0415
@@ -28,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     profiles = load_profiles(args)
     with ExitStack() as stack:
-        server = stack.enter_context(run_bench(profiles))
+        server = stack.enter_context(run_bench(profiles, poll_interval=POLL_INTERVAL))
         if args.trace:  # every frame the simulated ECUs and their testers exchange
             from diagkit.trace import record_profiles  # noqa: PLC0415
 
