@@ -7,11 +7,14 @@ One ECU alone thus takes about 5 + 32 x 0.1 = 8.2 s of the ECU's own delays. The
 served by ``diagkit simulate`` in a second process; the sequence (programming session,
 unlock, then the flash: erase, download, CRC check) runs on all of them in this one (P2 5 s:
 the VM's Python is slow), for N = 1, 4, 16, (a) all on one vcan and (b) each on its own,
-after one warm-up run. Printed: wall time, the ratio to N = 1 of the same layout, this
-process's CPU time per ECU, the simulator's CPU time, how busy both kept the CPU and how busy
-the whole machine was (the kernel's CAN and ISO-TP work included); then where each ECU's
-time went. ``--frame-txtime`` sets the ISO-TP gap between frames of every ECU and tester
-(``0ms``: each frame as soon as the previous one is sent), else the kernel's default (50 us).
+after one warm-up run, in ``--repeat`` rounds (3) of every N in turn, so that the host
+slowing down between cases shows as spread rather than as a ratio. Printed: wall time, the
+ratio to N = 1 of the same layout and round, this process's CPU time per ECU, the
+simulator's CPU time, how busy both kept the CPU and how busy the whole machine was (the
+kernel's CAN and ISO-TP work included); then the median ratio of the rounds, and where each
+ECU's time went in the median round. ``--frame-txtime`` sets the ISO-TP gap between frames
+of every ECU and tester (``0ms``: each frame as soon as the previous one is sent), else the
+kernel's default (50 us).
 Needs kernel CAN_ISOTP and 16 vcan interfaces: in the VM,
 
     DIAGKIT_VM_IFACES="$(for i in $(seq 0 15); do printf 'vcan%d:16 ' $i; done)" \\
@@ -163,6 +166,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", default="1,4,16", help="ECU counts (default 1,4,16)")
     parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds of every count, alternating (default 3)"
+    )
+    parser.add_argument(
         "--frame-txtime", help="isotp.frame_txtime of every ECU and tester (default: the kernel's)"
     )
     args = parser.parse_args()
@@ -176,29 +182,40 @@ def main() -> int:
         (directory / "flash.yaml").write_text(SEQUENCE, encoding="utf-8")
         measure(directory, 1, True)  # warm-up: first imports, first key, cold caches
         print(
-            "| layout | ECUs | wall s | ratio to 1 ECU | runner CPU s per ECU | ECUs' CPU s "
-            "| both busy | machine busy |"
+            "| layout | round | ECUs | wall s | ratio to 1 ECU | runner CPU s per ECU "
+            "| ECUs' CPU s | both busy | machine busy |"
         )
-        print("|---|---|---|---|---|---|---|---|")
-        splits: list[tuple[str, int, dict[str, list[float]]]] = []
+        print("|---|---|---|---|---|---|---|---|---|")
+        ratios: dict[tuple[str, int], list[float]] = {}
+        splits: dict[tuple[str, int], list[tuple[float, dict[str, list[float]]]]] = {}
         for shared in (True, False):
-            base = None
             layout = "one vcan" if shared else "own vcan each"
-            for count in counts:
-                f = measure(directory, count, shared)
-                base = f.wall if base is None else base
-                print(
-                    f"| {layout} | {count} | {f.wall:.2f} | {f.wall / base:.2f} "
-                    f"| {f.cpu / count:.3f} | {f.sim_cpu:.2f} | {(f.cpu + f.sim_cpu) / f.wall:.0%} "
-                    f"| {f.share:.0%} |",
-                    flush=True,
-                )
-                splits.append((layout, count, f.split()))
-        names = list(splits[0][2])
-        print("\nWhere the time went, seconds: median / slowest ECU\n")
+            for round_ in range(1, args.repeat + 1):  # each round's ratios against its own N=1
+                base = None
+                for count in counts:
+                    f = measure(directory, count, shared)
+                    base = f.wall if base is None else base
+                    ratio = f.wall / base
+                    print(
+                        f"| {layout} | {round_} | {count} | {f.wall:.2f} | {ratio:.2f} "
+                        f"| {f.cpu / count:.3f} | {f.sim_cpu:.2f} "
+                        f"| {(f.cpu + f.sim_cpu) / f.wall:.0%} | {f.share:.0%} |",
+                        flush=True,
+                    )
+                    ratios.setdefault((layout, count), []).append(ratio)
+                    splits.setdefault((layout, count), []).append((ratio, f.split()))
+        print("\nRatio to 1 ECU, median of the rounds (each round against its own single ECU)\n")
+        print("| layout | ECUs | median | rounds |")
+        print("|---|---|---|---|")
+        for (layout, count), values in ratios.items():
+            rounds = ", ".join(f"{v:.2f}" for v in values)
+            print(f"| {layout} | {count} | {statistics.median(values):.2f} | {rounds} |")
+        print("\nWhere the time went in the median round, seconds: median / slowest ECU\n")
+        names = list(next(iter(splits.values()))[0][1])
         print("| layout | ECUs | " + " | ".join(names) + " |")
         print("|---|---|" + "---|" * len(names))
-        for layout, count, split in splits:
+        for (layout, count), rounds_ in splits.items():
+            split = sorted(rounds_, key=lambda item: item[0])[len(rounds_) // 2][1]
             cells = [f"{statistics.median(split[n]):.2f} / {max(split[n]):.2f}" for n in names]
             print(f"| {layout} | {count} | " + " | ".join(cells) + " |")
     return 0
