@@ -234,6 +234,17 @@ def open_simulated(
         raise
 
 
+def run_routine(client: EcuClient, action: str, routine: int, data: bytes | None) -> bytes:
+    """RoutineControl ``action`` (start, stop or result: sub-functions 0x01-0x03) of
+    ``routine``; the routineStatusRecord the ECU answered."""
+    call = {
+        "start": client.start_routine,
+        "stop": client.stop_routine,
+        "result": client.routine_result,
+    }[action]
+    return call(routine, data)
+
+
 def reach(
     target: Target,
     *,

@@ -17,6 +17,7 @@ from diagkit.cli.target import (
     routine_id,
     run_on_target,
 )
+from diagkit.station import run_routine
 
 ACTIONS = ("start", "stop", "result")
 
@@ -40,13 +41,7 @@ def control(target: Target, out: Output, args: argparse.Namespace) -> ExitCode:
     described = next((r for r in profile.routines if r.id == number), None)
     if described is not None:
         reach(target, out, session=described.session, level=described.security_level)
-    client = target.client
-    call = {
-        "start": client.start_routine,
-        "stop": client.stop_routine,
-        "result": client.routine_result,
-    }[args.action]
-    record = call(number, data)
+    record = run_routine(target.client, args.action, number, data)
     name = described.name if described else f"0x{number:04X}"
     out.add(
         "results",

@@ -298,13 +298,7 @@ def _routine(step: Step, profile: EcuProfile, text: Callable[[object], str]) -> 
                 level=described.security_level,
                 step=lambda line: context.step(line, measured),
             )
-        client = context.target.client
-        call = {
-            "start": client.start_routine,
-            "stop": client.stop_routine,
-            "result": client.routine_result,
-        }[action.action]
-        record = call(number, data)
+        record = station.run_routine(context.target.client, action.action, number, data)
         measured.raw = record
         measured.value = record.hex(" ").upper()
 
