@@ -39,14 +39,7 @@ def session_id(profile: EcuProfile, text: str) -> int:
     """A session by ISO name (default, programming, extended, safety_system) or number."""
     from diagkit.profile.uds import SESSIONS  # noqa: PLC0415
 
-    if text.strip().lower() in SESSIONS:
-        return SESSIONS[text.strip().lower()]
-    value = _number_or_none(text)
-    if value is None or not 0x01 <= value <= 0x7F:
-        raise ConfigurationError(
-            f"{text!r} is not a session: use {', '.join(SESSIONS)} or a number 0x01-0x7F"
-        )
-    return value
+    return _iso_name_or_number(text, SESSIONS, "session")
 
 
 def security_level(profile: EcuProfile, text: str) -> int:
@@ -94,12 +87,18 @@ def _named_or_number(
 
 def reset_type(text: str) -> int:
     """An ECUReset resetType by ISO name (hard, soft, key_off_on) or number."""
-    if text.strip().lower() in RESET_TYPES:
-        return RESET_TYPES[text.strip().lower()]
+    return _iso_name_or_number(text, RESET_TYPES, "reset type")
+
+
+def _iso_name_or_number(text: str, names: Mapping[str, int], what: str) -> int:
+    """``names[text]`` (any case), else ``text`` as a sub-function number 0x01-0x7F."""
+    key = text.strip().lower()
+    if key in names:
+        return names[key]
     value = _number_or_none(text)
     if value is None or not 0x01 <= value <= 0x7F:
         raise ConfigurationError(
-            f"{text!r} is not a reset type: use {', '.join(RESET_TYPES)} or a number 0x01-0x7F"
+            f"{text!r} is not a {what}: use {', '.join(names)} or a number 0x01-0x7F"
         )
     return value
 
