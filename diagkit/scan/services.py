@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,6 +166,16 @@ class ServiceScan:
         return any(f.answer.response is not None for f in (*self.services, *self.dids))
 
 
+def _paced(ids: Iterable[int], pacer: Pacer, result: ServiceScan) -> Iterator[int]:
+    """``ids`` one per turn of ``pacer``, until its time limit (then noted in ``result``)."""
+    for probe in ids:
+        if pacer.expired():
+            result.stopped = "time limit"
+            return
+        pacer.wait_turn()
+        yield probe
+
+
 def scan_services(
     transport: Transport,
     services: Iterable[int] = ALL_SERVICES,
@@ -179,11 +189,7 @@ def scan_services(
     """Probe each service id with its safe request; findings accumulate in ``result``."""
     pacer = pacer or Pacer()
     result = result if result is not None else ServiceScan()
-    for sid in services:
-        if pacer.expired():
-            result.stopped = "time limit"
-            break
-        pacer.wait_turn()
+    for sid in _paced(services, pacer, result):
         request = SAFE_REQUESTS.get(sid, bytes((sid,)))
         answer = exchange(transport, request, timeout=timeout, p2_star=p2_star)
         finding = Finding(
@@ -211,11 +217,7 @@ def scan_dids(
     """
     pacer = pacer or Pacer()
     result = result if result is not None else ServiceScan()
-    for did in dids:
-        if pacer.expired():
-            result.stopped = "time limit"
-            break
-        pacer.wait_turn()
+    for did in _paced(dids, pacer, result):
         request = bytes((ServiceId.ReadDataByIdentifier, did >> 8, did & 0xFF))
         answer = exchange(transport, request, timeout=timeout, p2_star=p2_star)
         if answer.positive and answer.response is not None and answer.response[1:3] != request[1:]:
