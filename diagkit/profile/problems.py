@@ -52,13 +52,14 @@ class InvalidProfileError(ProfileError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(sorted(problems, key=_order))
-        count = len(self.problems)
-        head = "1 problem" if count == 1 else f"{count} problems"
-        files = sorted({p.file for p in self.problems})
-        super().__init__(
-            f"invalid profile {', '.join(files)} ({head}):\n"
-            + "\n".join(f"  {p}" for p in self.problems)
-        )
+        super().__init__(listing("profile", self.problems))
+
+
+def listing(kind: str, problems: tuple[Problem, ...]) -> str:
+    """``invalid KIND FILES (N problems):``, then each problem on a line of its own."""
+    head = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    files = sorted({p.file for p in problems})
+    return f"invalid {kind} {', '.join(files)} ({head}):\n" + "\n".join(f"  {p}" for p in problems)
 
 
 def _order(problem: Problem) -> tuple[str, int, str]:

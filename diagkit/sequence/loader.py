@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from diagkit.errors import ProfileError
 from diagkit.profile.loader import parse_text, read_document
-from diagkit.profile.problems import Path, Problem, Spot
+from diagkit.profile.problems import Path, Problem, Spot, listing
 from diagkit.profile.report import problems_at, problems_from_validation
 from diagkit.sequence.model import Sequence
 
@@ -30,13 +30,7 @@ class InvalidSequenceError(ProfileError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(sorted(problems, key=lambda p: (p.file, p.line or 0, str(p))))
-        count = len(self.problems)
-        head = "1 problem" if count == 1 else f"{count} problems"
-        files = sorted({p.file for p in self.problems})
-        super().__init__(
-            f"invalid sequence {', '.join(files)} ({head}):\n"
-            + "\n".join(f"  {p}" for p in self.problems)
-        )
+        super().__init__(listing("sequence", self.problems))
 
 
 @dataclass(frozen=True)
