@@ -30,12 +30,11 @@ from diagkit.errors import (
     TransportTimeoutError,
     TransportUnavailableError,
 )
-from diagkit.transport import kernel_socket
 from diagkit.transport.address import Address, AddressingMode
 from diagkit.transport.kernel import KernelTransport
 from diagkit.transport.memory import MemoryTransport
 from diagkit.transport.userspace import UserspaceTransport
-from tests.unit.transport._isotp_fake import FakeKernelSocket
+from tests.unit.transport._isotp_fake import FakeKernelSocket, install
 
 TESTER = Address(AddressingMode.Normal_11bits, txid=0x7E0, rxid=0x7E8)
 
@@ -80,9 +79,7 @@ def check(error: BaseException, code: int, cause: BaseException) -> None:
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeKernelSocket:
-    kernel = FakeKernelSocket()
-    monkeypatch.setattr(kernel_socket, "_open_kernel_socket", lambda: kernel)
-    return kernel
+    return install(monkeypatch)
 
 
 @pytest.mark.parametrize("code", CODES, ids=errno.errorcode.get)

@@ -12,6 +12,10 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+import pytest
+
+from diagkit.transport import kernel_socket
+
 SOL_CAN_ISOTP = 106
 # can_isotp_options on a fresh socket: flags 0, frame_txtime 50000 ns, ext 0, pads 0xCC, rx_ext 0
 DEFAULT_OPTS = bytes([0, 0, 0, 0, 0x50, 0xC3, 0, 0, 0x00, 0xCC, 0xCC, 0x00])
@@ -103,3 +107,10 @@ class FakeKernelSocket:
 
     def last_write(self, optname: int) -> bytes:
         return [value for name, value in self.writes if name == optname][-1]
+
+
+def install(monkeypatch: pytest.MonkeyPatch) -> FakeKernelSocket:
+    """A fake that every kernel socket diagkit opens in this test is, instead of the kernel's."""
+    kernel = FakeKernelSocket()
+    monkeypatch.setattr(kernel_socket, "_open_kernel_socket", lambda: kernel)
+    return kernel

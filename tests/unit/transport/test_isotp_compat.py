@@ -16,9 +16,9 @@ from collections.abc import Iterator
 import pytest
 
 from diagkit.errors import ConfigurationError
-from diagkit.transport import isotp, kernel_socket
+from diagkit.transport import isotp
 from diagkit.transport.options import FlowControlOptions, GeneralOptions, LinkLayerOptions
-from tests.unit.transport._isotp_fake import FakeKernelSocket
+from tests.unit.transport._isotp_fake import FakeKernelSocket, install
 
 pytestmark = pytest.mark.skipif(sys.byteorder != "little", reason="bytes written for LE")
 
@@ -29,9 +29,7 @@ CAN_EFF_FLAG = 0x80000000
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeKernelSocket:
-    kernel = FakeKernelSocket()
-    monkeypatch.setattr(kernel_socket, "_open_kernel_socket", lambda: kernel)
-    return kernel
+    return install(monkeypatch)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from diagkit.transport.options import (
     LinkLayerProtocol,
     SocketOptions,
 )
-from tests.unit.transport._isotp_fake import FakeKernelSocket, os_error
+from tests.unit.transport._isotp_fake import FakeKernelSocket, install, os_error
 
 pytestmark = pytest.mark.skipif(sys.byteorder != "little", reason="bytes written for LE")
 
@@ -44,9 +44,7 @@ NORMAL = Address(AddressingMode.Normal_11bits, txid=0x7E0, rxid=0x7E8)
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeKernelSocket:
-    kernel = FakeKernelSocket()
-    monkeypatch.setattr(kernel_socket, "_open_kernel_socket", lambda: kernel)
-    return kernel
+    return install(monkeypatch)
 
 
 @pytest.fixture
